@@ -1,0 +1,55 @@
+# Meridian's vocabulary. Variables can be overridden: make run PORT=7000
+GO        ?= go
+PORT      ?= 6379
+BIND      ?= 127.0.0.1
+FUZZTIME  ?= 30s
+BENCHTIME ?= 1s
+REQUESTS  ?= 200000
+ROUNDS    ?= 3
+BIN       := bin
+
+.PHONY: all build run test race lint fuzz bench bench-go clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/meridian-server ./cmd/meridian-server
+	$(GO) build -o $(BIN)/meridian-floor ./cmd/meridian-floor
+	$(GO) build -o $(BIN)/meridian-bench ./cmd/meridian-bench
+
+## run: a server on $(BIND):$(PORT)
+run:
+	$(GO) build -o $(BIN)/meridian-server ./cmd/meridian-server
+	$(BIN)/meridian-server --port $(PORT) --bind $(BIND)
+
+## test: every test, including the integration tests that start the real binary
+test:
+	$(GO) test -count=1 -timeout 10m ./...
+
+## race: the tests under the race detector
+race:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: each fuzz target for $(FUZZTIME)
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParser$$' -fuzztime $(FUZZTIME) ./net/resp/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeDelta$$' -fuzztime $(FUZZTIME) ./core/
+	$(GO) test -run '^$$' -fuzz '^FuzzGlobMatch$$' -fuzztime $(FUZZTIME) ./net/config/
+
+## bench-go: Go benchmarks (parser, engine paths) with allocations
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./net/resp/ ./core/ ./shard/ ./net/
+
+## bench: redis-benchmark against meridian-server, redis-server and the do-nothing floor, side by side
+bench: build
+	@command -v redis-benchmark >/dev/null || { echo "redis-benchmark is missing: apt-get install -y redis-tools redis-server"; exit 1; }
+	$(BIN)/meridian-bench --meridian $(BIN)/meridian-server --floor $(BIN)/meridian-floor \
+		--requests $(REQUESTS) --rounds $(ROUNDS) --out docs/benchmarks/latest.md --json docs/benchmarks/latest.json
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,171 @@
+// Command meridian-server runs one Meridian region: a Redis-compatible
+// server on gnet event loops over a shard-per-core CRDT keyspace.
+//
+// Usage follows redis-server: an optional config file first (redis.conf
+// syntax), then any parameter as --name value [value...]:
+//
+//	meridian-server [/path/to/meridian.conf] [--port 6379] [--bind 127.0.0.1]
+//	                [--databases 16] [--maxclients 10000] [--loglevel notice]
+//	                [--shards N]
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	stdnet "net"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	mnet "github.com/meridiandb/meridian/net"
+	"github.com/meridiandb/meridian/net/config"
+	"github.com/meridiandb/meridian/shard"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// parseArgs turns the command line into parameter pairs: a leading
+// non-flag argument is a config file; each --name takes the words up to the
+// next --name, joined by spaces (so --save "" and --bind a b both work).
+func parseArgs(args []string) (pairs [][2]string, err error) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+		if args[0] == "-v" || args[0] == "--version" {
+			return nil, errVersion
+		}
+		pairs, err = config.LoadFile(args[0])
+		if err != nil {
+			return nil, err
+		}
+		args = args[1:]
+	}
+	for i := 0; i < len(args); {
+		a := args[i]
+		if a == "--version" || a == "-v" {
+			return nil, errVersion
+		}
+		if !strings.HasPrefix(a, "--") || len(a) == 2 {
+			return nil, fmt.Errorf("cannot parse arguments: unexpected %q (parameters are --name value)", a)
+		}
+		name := a[2:]
+		var vals []string
+		for i++; i < len(args) && !(strings.HasPrefix(args[i], "--") && len(args[i]) > 2); i++ {
+			vals = append(vals, args[i])
+		}
+		pairs = append(pairs, [2]string{name, strings.Join(vals, " ")})
+	}
+	return pairs, nil
+}
+
+var errVersion = fmt.Errorf("meridian-server v=%s (redis %s)", mnet.MeridianVersion, mnet.Version)
+
+func logLevel(s string) slog.Level {
+	switch s {
+	case "debug", "verbose":
+		return slog.LevelDebug
+	case "warning":
+		return slog.LevelWarn
+	case "nothing":
+		return slog.LevelError + 4
+	}
+	return slog.LevelInfo
+}
+
+func run(argv []string) error {
+	pairs, err := parseArgs(argv)
+	if err == errVersion {
+		fmt.Println(err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cfg := config.New()
+	for _, p := range pairs {
+		if err := cfg.Set(true, p); err != nil {
+			return fmt.Errorf("cannot start: --%s: %w", p[0], err)
+		}
+	}
+	logLvl := new(slog.LevelVar)
+	logLvl.Set(logLevel(mustGet(cfg, "loglevel")))
+	cfg.OnChange(func(name, value string) {
+		if name == "loglevel" {
+			logLvl.Set(logLevel(value))
+		}
+	})
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLvl}))
+	slog.SetDefault(log)
+
+	shards := int(cfg.Int("shards"))
+	if shards <= 0 {
+		shards = runtime.NumCPU()
+	}
+	store := shard.New(shard.Config{Shards: shards, Databases: int(cfg.Int("databases"))})
+	defer store.Close()
+
+	port := strconv.FormatInt(cfg.Int("port"), 10)
+	var addrs []string
+	for _, h := range strings.Fields(mustGet(cfg, "bind")) {
+		optional := strings.HasPrefix(h, "-")
+		h = strings.TrimPrefix(h, "-")
+		switch {
+		case h == "*":
+			h = "0.0.0.0"
+		case h == "::*" && optional:
+			continue // IPv4 "*" already covers loopback; a dual-stack [::] would clash
+		case h == "::*":
+			h = "::"
+		}
+		addrs = append(addrs, stdnet.JoinHostPort(h, port))
+	}
+	if len(addrs) == 0 {
+		addrs = []string{stdnet.JoinHostPort("0.0.0.0", port)}
+	}
+	srv := mnet.NewServer(mnet.Options{Addrs: addrs, Loops: shards, Store: store, Config: cfg, Logger: log})
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	select {
+	case <-srv.Ready():
+	case err := <-errc:
+		return err
+	}
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	log.Info("Meridian ready to accept connections", "version", mnet.MeridianVersion, "redis_version", mnet.Version,
+		"addr", strings.Join(addrs, ","), "shards", shards, "pid", os.Getpid())
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-ctx.Done():
+		log.Info("signal received, shutting down")
+	case err := <-errc:
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Stop(sctx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	<-errc
+	log.Info("Meridian is now ready to exit, bye bye...")
+	return nil
+}
+
+func mustGet(cfg *config.Store, name string) string {
+	v, _ := cfg.Get(name)
+	return v
+}

@@ -1,0 +1,89 @@
+package net
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/meridiandb/meridian/net/resp"
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Reply modes of CLIENT REPLY.
+const (
+	replyOn = iota
+	replyOff
+	replySkip
+)
+
+// Client is one connection's state. Its event loop owns it: handlers run on
+// that loop and touch the plain fields freely. Fields other goroutines read
+// (CLIENT LIST, CLIENT KILL, INFO) are atomics.
+type Client struct {
+	srv    *Server
+	conn   gnet.Conn
+	ID     uint64
+	parser *resp.Parser
+	// W collects the replies of the commands of one read; the loop writes
+	// it to the socket once per read (one write per pipeline).
+	W resp.Writer
+	// DB is the selected database.
+	DB int
+	// Now is the frozen time of the current batch of commands (Unix ms).
+	Now int64
+	// Addr and LocalAddr are the peer and local addresses, as host:port.
+	Addr, LocalAddr string
+	Created         time.Time
+	LibName, LibVer string
+
+	replyMode int
+	closing   bool // close after this batch's replies are written
+	stats     *loopStats
+	batch     []*Command // commands of the current read, for timing
+	keys      [][]byte   // reusable list of a multi-key command's keys
+	buf       []byte // scratch for values copied out of a shard
+
+	name    atomic.Pointer[string]
+	db      atomic.Int32
+	lastCmd atomic.Pointer[Command]
+	lastAt  atomic.Int64 // Unix ms of the last command
+	killed  atomic.Bool
+}
+
+// Name is the client's name (CLIENT SETNAME), "" when unset. Any goroutine.
+func (c *Client) Name() string {
+	if p := c.name.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// SetName sets the client's name.
+func (c *Client) SetName(n string) { c.name.Store(&n) }
+
+// Select switches the client's database.
+func (c *Client) Select(db int) {
+	c.DB = db
+	c.db.Store(int32(db))
+}
+
+// Srv is the server the client is connected to.
+func (c *Client) Srv() *Server { return c.srv }
+
+// CloseAfterReply closes the connection once this batch's replies are out.
+func (c *Client) CloseAfterReply() { c.closing = true }
+
+// Error writes an error reply and counts it for INFO errorstats.
+func (c *Client) Error(msg string) {
+	c.W.AppendError(msg)
+	c.stats.errors.Add(1)
+}
+
+// Buf returns the client's scratch buffer, emptied.
+func (c *Client) Buf() []byte { return c.buf[:0] }
+
+// KeepBuf stores a (possibly grown) scratch buffer for reuse.
+func (c *Client) KeepBuf(b []byte) {
+	if cap(b) > cap(c.buf) && cap(b) <= 1<<20 {
+		c.buf = b[:0]
+	}
+}

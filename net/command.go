@@ -1,0 +1,159 @@
+package net
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Flags of a command, after Redis's command flags.
+type Flags uint16
+
+// Command flags.
+const (
+	FlagWrite Flags = 1 << iota
+	FlagReadonly
+	FlagFast
+	FlagDenyOOM
+	FlagAdmin
+	FlagNoScript
+	FlagLoading
+	FlagStale
+	FlagBlocking
+	FlagPubSub
+	FlagNoAuth
+	FlagSkipMonitor
+)
+
+var flagNames = []string{"write", "readonly", "fast", "denyoom", "admin", "noscript", "loading", "stale", "blocking", "pubsub", "no_auth", "skip_monitor"}
+
+// Names lists the flags as COMMAND INFO prints them.
+func (f Flags) Names() []string {
+	var out []string
+	for i, n := range flagNames {
+		if f&(1<<uint(i)) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Handler runs one command. args[0] is the command name as sent. It writes
+// exactly one reply to c.
+type Handler func(c *Client, args [][]byte)
+
+// Command is one row of the command table: what COMMAND INFO reports and
+// what the dispatcher checks before any handler runs.
+type Command struct {
+	Name  string // lower case
+	Arity int    // Redis's sign convention: n exact, -n at least n
+	Flags Flags
+	// First, Last and Step locate the key arguments (Redis's key specs in
+	// their legacy form): Last -1 means the last argument.
+	First, Last, Step int
+	Group             string // COMMAND DOCS group ("string", "generic", ...)
+	Summary           string // COMMAND DOCS summary
+	Since             string // Redis version that introduced it
+	Subcommands       []*Command
+	Handler           Handler
+
+	// calls and usec are per-command statistics for INFO commandstats;
+	// kept per event loop in loopStats, summed on demand.
+	id int
+}
+
+// Table is the command table. Built once at start, read-only afterwards.
+type Table struct {
+	byName map[string]*Command
+	list   []*Command
+}
+
+func newTable(families ...[]*Command) *Table {
+	t := &Table{byName: make(map[string]*Command)}
+	for _, fam := range families {
+		for _, c := range fam {
+			if _, dup := t.byName[c.Name]; dup {
+				panic("BUG: command registered twice: " + c.Name)
+			}
+			c.id = len(t.list)
+			t.byName[c.Name] = c
+			t.list = append(t.list, c)
+		}
+	}
+	return t
+}
+
+// Lookup finds a command by name, case-insensitively, without allocating.
+func (t *Table) Lookup(name []byte) *Command {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return t.byName[strings.ToLower(string(name))]
+	}
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return t.byName[string(buf[:len(name)])]
+}
+
+// All returns every command in registration order.
+func (t *Table) All() []*Command { return t.list }
+
+// Len is the number of commands.
+func (t *Table) Len() int { return len(t.list) }
+
+// checkArity reports whether n arguments (name included) fit arity.
+func checkArity(arity, n int) bool {
+	if arity >= 0 {
+		return n == arity
+	}
+	return n >= -arity
+}
+
+// KeyPositions returns the indexes of the key arguments of args under cmd's
+// key spec (COMMAND GETKEYS, and routing of multi-key commands).
+func (cmd *Command) KeyPositions(args [][]byte) []int {
+	if cmd.First <= 0 {
+		return nil
+	}
+	last := cmd.Last
+	if last < 0 {
+		last = len(args) + last
+	}
+	var out []int
+	for i := cmd.First; i <= last && i < len(args); i += cmd.Step {
+		out = append(out, i)
+	}
+	return out
+}
+
+func wrongArgs(name string) string { return fmt.Sprintf(ErrWrongArgs, strings.ToLower(name)) }
+
+// unknownCommandError formats Redis's reply for an unknown command.
+func unknownCommandError(args [][]byte) string {
+	var b strings.Builder
+	for i := 1; i < len(args) && b.Len() < 128; i++ {
+		a := args[i]
+		if room := 128 - b.Len(); len(a) > room {
+			a = a[:room]
+		}
+		b.WriteString("'")
+		b.Write(a)
+		b.WriteString("' ")
+	}
+	return sanitize(fmt.Sprintf(ErrUnknownCommand, args[0], b.String()))
+}
+
+// sanitize replaces CR and LF, which cannot appear in an error reply.
+func sanitize(s string) string {
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return ' '
+			}
+			return r
+		}, s)
+	}
+	return s
+}

@@ -1,0 +1,3 @@
+package net
+
+var serverCommands = []*Command{}

@@ -1,0 +1,313 @@
+package shard
+
+import (
+	"github.com/meridiandb/meridian/core"
+	"github.com/tidwall/btree"
+)
+
+// DB is one numbered database's part of a shard's keyspace. Owning shard only.
+type DB struct {
+	// keys holds the live keys (tombstones live in tombs).
+	keys map[string]*core.Entry
+	// expires holds the keys that have a deadline, for the active cycle to
+	// sample without scanning every key.
+	expires map[string]*core.Entry
+	// tombs holds deleted keys whose delete not every region has seen yet.
+	tombs map[string]*core.Entry
+	// index orders keys by hash so SCAN can resume from a cursor (the hash
+	// of the next key) however the table changes between calls.
+	index *btree.BTreeG[indexItem]
+}
+
+type indexItem struct {
+	hash uint64
+	key  string
+}
+
+func indexLess(a, b indexItem) bool {
+	if a.hash != b.hash {
+		return a.hash < b.hash
+	}
+	return a.key < b.key
+}
+
+func newDB() *DB {
+	return &DB{
+		keys:    make(map[string]*core.Entry),
+		expires: make(map[string]*core.Entry),
+		tombs:   make(map[string]*core.Entry),
+		index:   btree.NewBTreeGOptions(indexLess, btree.Options{NoLocks: true}),
+	}
+}
+
+// scanHash is the SCAN cursor of a key: its hash, never 0 (0 ends a scan).
+func scanHash(key []byte) uint64 {
+	h := Hash(key)
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// Now is the frozen time of the current command (Unix ms).
+func (x *Exec) Now() int64 { return x.now }
+
+// ID is the shard's index.
+func (x *Exec) ID() int { return x.id }
+
+// DB returns database i of this shard.
+func (x *Exec) DB(i int) *DB { return x.dbs[i] }
+
+// Len is the number of live keys in database db of this shard.
+func (x *Exec) Len(db int) int { return len(x.dbs[db].keys) }
+
+// ExpiresLen is the number of keys with a deadline in database db.
+func (x *Exec) ExpiresLen(db int) int { return len(x.dbs[db].expires) }
+
+// Tombstones is the number of tombstones held in every database.
+func (x *Exec) Tombstones() (n int) {
+	for _, d := range x.dbs {
+		n += len(d.tombs)
+	}
+	return n
+}
+
+// Lookup returns the live entry of key for a read, or nil. A key past its
+// deadline reads as absent; when this region owns its expiry it is deleted
+// (and the delete replicates), otherwise the owner will ship the delete.
+func (x *Exec) Lookup(db int, key []byte) *core.Entry {
+	d := x.dbs[db]
+	e := d.keys[string(key)]
+	if e == nil {
+		x.Stats.Misses++
+		return nil
+	}
+	if e.Expired(x.now) {
+		x.expire(db, key, e)
+		x.Stats.Misses++
+		return nil
+	}
+	x.Stats.Hits++
+	e.Access = x.lru
+	return e
+}
+
+// Peek is Lookup without statistics or access-time updates (TYPE, EXISTS
+// inside other commands, SCAN filters).
+func (x *Exec) Peek(db int, key []byte) *core.Entry {
+	e := x.dbs[db].keys[string(key)]
+	if e == nil {
+		return nil
+	}
+	if e.Expired(x.now) {
+		x.expire(db, key, e)
+		return nil
+	}
+	return e
+}
+
+// expire handles a key found past its deadline.
+func (x *Exec) expire(db int, key []byte, e *core.Entry) {
+	if owner, ok := expiryOwner(e); ok && owner != x.replica {
+		x.Stats.ExpiredStaleHits++
+		return
+	}
+	x.Delete(db, key, e)
+	x.Stats.ExpiredKeys++
+}
+
+// expiryOwner is the region whose TTL write decided the deadline: it owns
+// the expiry (SEMANTICS.md section 7).
+func expiryOwner(e *core.Entry) (core.ReplicaID, bool) {
+	dl := e.Deadline()
+	for i := range e.Exp.Elems {
+		if int64(e.Exp.Elems[i].V) == dl {
+			return e.Exp.Elems[i].Dot.Replica, true
+		}
+	}
+	return 0, false
+}
+
+// LookupWrite returns the entry a write to key should modify, creating it
+// when absent. A key past its deadline is first deleted (observed-remove),
+// so the write starts from an empty key as in Redis. The returned entry may
+// be a tombstone brought back: its contexts must survive the new write.
+func (x *Exec) LookupWrite(db int, key []byte) *core.Entry {
+	d := x.dbs[db]
+	e := d.keys[string(key)]
+	if e != nil {
+		if !e.Expired(x.now) {
+			e.Access = x.lru
+			return e
+		}
+		x.Delete(db, key, e)
+		x.Stats.ExpiredKeys++
+	}
+	e = d.tombs[string(key)]
+	if e != nil {
+		delete(d.tombs, string(key))
+	} else {
+		e = &core.Entry{}
+	}
+	e.Access = x.lru
+	k := string(key)
+	d.keys[k] = e
+	d.index.Set(indexItem{hash: scanHash(key), key: k})
+	return e
+}
+
+// dot assigns the next dot of key's partition.
+func (x *Exec) dot(key []byte) (core.Dot, int) {
+	p := PartitionOf(Hash(key))
+	x.seqs[p]++
+	return core.Dot{Replica: x.replica, Seq: x.seqs[p]}, p
+}
+
+// write prepares x.delta for a local write to key and returns the dot,
+// timestamp and partition to use.
+func (x *Exec) write(db int, key []byte) (core.Dot, core.Timestamp, int) {
+	dot, p := x.dot(key)
+	return dot, x.clock.Now(x.now), p
+}
+
+// emit hands the finished delta to the sink.
+func (x *Exec) emit(db int, key []byte, p int) {
+	x.delta.DB = uint32(db)
+	x.delta.Key = key
+	x.Stats.Deltas++
+	x.sink.Append(p, &x.delta)
+}
+
+// settle files e after a write changed it: into the expires table when it
+// has a deadline, out of the live table when it shows nothing any more.
+func (x *Exec) settle(db int, key []byte, e *core.Entry) {
+	d := x.dbs[db]
+	if !e.Live() {
+		x.unlink(d, key)
+		if x.retain {
+			d.tombs[string(key)] = e
+		}
+		return
+	}
+	if e.Deadline() != 0 {
+		if _, ok := d.expires[string(key)]; !ok {
+			d.expires[string(key)] = e
+		}
+	} else if len(d.expires) > 0 {
+		delete(d.expires, string(key))
+	}
+}
+
+func (x *Exec) unlink(d *DB, key []byte) {
+	if _, ok := d.keys[string(key)]; !ok {
+		return
+	}
+	delete(d.keys, string(key))
+	delete(d.expires, string(key))
+	d.index.Delete(indexItem{hash: scanHash(key), key: string(key)})
+}
+
+// Delete is an observed-remove of key (DEL, UNLINK, expiry, FLUSHDB).
+func (x *Exec) Delete(db int, key []byte, e *core.Entry) {
+	dot, ts, p := x.write(db, key)
+	e.Delete(&x.delta, dot, ts)
+	x.emit(db, key, p)
+	x.settle(db, key, e)
+}
+
+// SetExpiry sets (deadline > 0) or removes (0) the TTL of a live key.
+func (x *Exec) SetExpiry(db int, key []byte, e *core.Entry, deadline int64) {
+	dot, ts, p := x.write(db, key)
+	e.SetExpiry(&x.delta, dot, ts, deadline)
+	x.emit(db, key, p)
+	x.settle(db, key, e)
+}
+
+// SetString writes a whole string value: keepTTL leaves the expiry alone,
+// else deadline (0: none) replaces it. Create e with LookupWrite.
+func (x *Exec) SetString(db int, key []byte, e *core.Entry, value []byte, keepTTL bool, deadline int64) {
+	dot, ts, p := x.write(db, key)
+	e.SetString(&x.delta, dot, ts, value, keepTTL, deadline)
+	x.emit(db, key, p)
+	x.settle(db, key, e)
+}
+
+// IncrBy adds by to key's integer value; e comes from LookupWrite.
+func (x *Exec) IncrBy(db int, key []byte, e *core.Entry, by int64) (int64, error) {
+	dot, p := x.peekDot(key)
+	n, err := e.IncrBy(&x.delta, dot, x.clock.Now(x.now), by)
+	if err != nil {
+		x.settle(db, key, e) // a freshly created entry that failed goes away
+		return 0, err
+	}
+	x.seqs[p] = dot.Seq
+	x.emit(db, key, p)
+	x.settle(db, key, e)
+	return n, nil
+}
+
+// IncrByFloat adds by to key's value as a float.
+func (x *Exec) IncrByFloat(db int, key []byte, e *core.Entry, by float64) (float64, error) {
+	dot, p := x.peekDot(key)
+	n, err := e.IncrByFloat(&x.delta, dot, x.clock.Now(x.now), by)
+	if err != nil {
+		x.settle(db, key, e)
+		return 0, err
+	}
+	x.seqs[p] = dot.Seq
+	x.emit(db, key, p)
+	x.settle(db, key, e)
+	return n, nil
+}
+
+// peekDot is the dot the next write would take, without taking it, for
+// writes that may fail after validating.
+func (x *Exec) peekDot(key []byte) (core.Dot, int) {
+	p := PartitionOf(Hash(key))
+	return core.Dot{Replica: x.replica, Seq: x.seqs[p] + 1}, p
+}
+
+// Abandon undoes a LookupWrite whose write did not happen (the key was
+// absent and stays absent).
+func (x *Exec) Abandon(db int, key []byte, e *core.Entry) {
+	if !e.Live() {
+		x.settle(db, key, e)
+	}
+}
+
+// Apply merges a remote delta into the keyspace (the replication layer's
+// entry point). Owning shard only.
+func (x *Exec) Apply(d *core.Delta) {
+	db := int(d.DB)
+	if db >= len(x.dbs) {
+		return
+	}
+	x.clock.Observe(d.TS)
+	dbp := x.dbs[db]
+	e := dbp.keys[string(d.Key)]
+	if e == nil {
+		e = x.LookupWrite(db, d.Key)
+	}
+	e.Apply(d)
+	x.settle(db, d.Key, e)
+}
+
+// Tombstone returns key's tombstone, if one is held (tests, digests).
+func (x *Exec) Tombstone(db int, key []byte) *core.Entry { return x.dbs[db].tombs[string(key)] }
+
+// CollectTombstones drops every tombstone whose contexts stable covers:
+// stable(p) is the version vector every region has received for partition p.
+func (x *Exec) CollectTombstones(stable func(partition int) core.VV) int {
+	n := 0
+	for _, d := range x.dbs {
+		for k, e := range d.tombs {
+			s := stable(PartitionOf(Hash([]byte(k))))
+			if e.Base.Ctx.LessEq(s) && e.Exp.Ctx.LessEq(s) {
+				delete(d.tombs, k)
+				n++
+			}
+		}
+	}
+	x.Stats.TombstonesFreed += uint64(n)
+	return n
+}

@@ -1,0 +1,182 @@
+package shard
+
+import (
+	"github.com/meridiandb/meridian/core"
+)
+
+// Status is the outcome of a shard operation that can refuse.
+type Status uint8
+
+// Statuses.
+const (
+	OK Status = iota
+	NotFound
+	WrongType
+	NotDone // a condition (NX, XX, ...) was not met
+)
+
+// SetOptions are SET's options after parsing.
+type SetOptions struct {
+	NX, XX  bool
+	Get     bool
+	KeepTTL bool
+	// Deadline is the absolute expiry in Unix ms (0: none). With Expired
+	// set the deadline is already past: the key is written and deleted at
+	// once, as Redis does for SET ... PXAT <past>.
+	Deadline int64
+	Expired  bool
+}
+
+// SetResult is what SET did.
+type SetResult struct {
+	Status Status // OK, NotDone (NX/XX), WrongType (GET on a non-string)
+	// Old is the previous value (SET ... GET), copied into the caller's
+	// buffer; HadOld says whether there was one.
+	Old    []byte
+	HadOld bool
+}
+
+// Set runs SET (and SETNX, SETEX, GETSET...). oldBuf receives the old value
+// when o.Get is set.
+func (x *Exec) Set(db int, key, value []byte, o SetOptions, oldBuf []byte) SetResult {
+	var r SetResult
+	e := x.Lookup(db, key)
+	if e != nil && o.Get {
+		if e.Kind != core.KindString {
+			return SetResult{Status: WrongType}
+		}
+		v, _ := e.Value(x.scratch[:0])
+		r.Old, r.HadOld = append(oldBuf[:0], v...), true
+	}
+	if (o.NX && e != nil) || (o.XX && e == nil) {
+		r.Status = NotDone
+		return r
+	}
+	e = x.LookupWrite(db, key)
+	x.SetString(db, key, e, value, o.KeepTTL, o.Deadline)
+	if o.Expired {
+		x.Delete(db, key, e)
+	}
+	return r
+}
+
+// GetString returns the visible value of a string key (status NotFound or
+// WrongType otherwise). The value aliases shard memory or scratch: use it
+// before releasing the shard.
+func (x *Exec) GetString(db int, key []byte) ([]byte, Status) {
+	e := x.Lookup(db, key)
+	if e == nil {
+		return nil, NotFound
+	}
+	if e.Kind != core.KindString {
+		return nil, WrongType
+	}
+	v, _ := e.Value(x.scratch[:0])
+	return v, OK
+}
+
+// Incr adds by to an integer string (INCR, INCRBY, DECR, DECRBY).
+func (x *Exec) Incr(db int, key []byte, by int64) (int64, Status, error) {
+	if e := x.Lookup(db, key); e != nil && e.Kind != core.KindString {
+		return 0, WrongType, nil
+	}
+	e := x.LookupWrite(db, key)
+	n, err := x.IncrBy(db, key, e, by)
+	return n, OK, err
+}
+
+// IncrFloat adds by to a string as a float (INCRBYFLOAT) and returns the
+// new value formatted into buf.
+func (x *Exec) IncrFloat(db int, key []byte, by float64, buf []byte) ([]byte, Status, error) {
+	if e := x.Lookup(db, key); e != nil && e.Kind != core.KindString {
+		return nil, WrongType, nil
+	}
+	e := x.LookupWrite(db, key)
+	n, err := x.IncrByFloat(db, key, e, by)
+	if err != nil {
+		return nil, OK, err
+	}
+	return core.AppendFloat(buf[:0], n), OK, nil
+}
+
+// Modify is a read-modify-write of a string's whole value that keeps its
+// TTL (APPEND, SETRANGE): fn gets the current value (nil when absent) and a
+// buffer, and returns the new value, or ok=false to leave the key as it is.
+func (x *Exec) Modify(db int, key []byte, fn func(cur []byte, exists bool, buf []byte) (nv []byte, ok bool)) Status {
+	e := x.Lookup(db, key)
+	if e != nil && e.Kind != core.KindString {
+		return WrongType
+	}
+	var cur []byte
+	if e != nil {
+		cur, _ = e.Value(x.scratch[:0])
+	}
+	nv, ok := fn(cur, e != nil, x.scratch2())
+	if !ok {
+		return NotDone
+	}
+	x.keep(nv)
+	e = x.LookupWrite(db, key)
+	x.SetString(db, key, e, nv, true, 0)
+	return OK
+}
+
+// scratch2 is a second buffer for building a new value from an old one that
+// may live in scratch.
+func (x *Exec) scratch2() []byte {
+	b := x.spare
+	x.spare = nil
+	return b[:0]
+}
+
+// keep recycles a buffer handed out by scratch2.
+func (x *Exec) keep(b []byte) {
+	if cap(b) <= 1<<20 {
+		x.spare = b
+	}
+}
+
+// GetDel returns the value of a string key and deletes it.
+func (x *Exec) GetDel(db int, key []byte, buf []byte) ([]byte, Status) {
+	e := x.Lookup(db, key)
+	if e == nil {
+		return nil, NotFound
+	}
+	if e.Kind != core.KindString {
+		return nil, WrongType
+	}
+	v, _ := e.Value(x.scratch[:0])
+	out := append(buf[:0], v...)
+	x.Delete(db, key, e)
+	return out, OK
+}
+
+// ExpiryChange says what GETEX does to the TTL.
+type ExpiryChange struct {
+	Set      bool  // change the TTL
+	Deadline int64 // new deadline, 0 = persist
+	Expired  bool  // the new deadline is already past: delete
+}
+
+// GetEx returns a string's value and changes its TTL.
+func (x *Exec) GetEx(db int, key []byte, ch ExpiryChange, buf []byte) ([]byte, Status) {
+	e := x.Lookup(db, key)
+	if e == nil {
+		return nil, NotFound
+	}
+	if e.Kind != core.KindString {
+		return nil, WrongType
+	}
+	v, _ := e.Value(x.scratch[:0])
+	out := append(buf[:0], v...)
+	switch {
+	case !ch.Set:
+	case ch.Expired:
+		x.Delete(db, key, e)
+	case ch.Deadline == 0 && e.Deadline() == 0:
+		// PERSIST on a key without TTL changes nothing.
+	default:
+		x.SetExpiry(db, key, e, ch.Deadline)
+	}
+	return out, OK
+}
