@@ -39,6 +39,7 @@ type Client struct {
 	closing   bool // close after this batch's replies are written
 	stats     *loopStats
 	batch     []*Command // commands of the current read, for timing
+	reads     uint64     // reads served, to time one in 64
 	keys      [][]byte   // reusable list of a multi-key command's keys
 	buf       []byte // scratch for values copied out of a shard
 

@@ -35,35 +35,26 @@ func main() {
 }
 
 // parseArgs turns the command line into parameter pairs: a leading
-// non-flag argument is a config file; each --name takes the words up to the
-// next --name, joined by spaces (so --save "" and --bind a b both work).
+// non-flag argument is a config file, the rest are redis-server style
+// "--name value..." options, which override the file.
 func parseArgs(args []string) (pairs [][2]string, err error) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
-		if args[0] == "-v" || args[0] == "--version" {
+	for _, a := range args {
+		if a == "-v" || a == "--version" {
 			return nil, errVersion
 		}
+	}
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
 		pairs, err = config.LoadFile(args[0])
 		if err != nil {
 			return nil, err
 		}
 		args = args[1:]
 	}
-	for i := 0; i < len(args); {
-		a := args[i]
-		if a == "--version" || a == "-v" {
-			return nil, errVersion
-		}
-		if !strings.HasPrefix(a, "--") || len(a) == 2 {
-			return nil, fmt.Errorf("cannot parse arguments: unexpected %q (parameters are --name value)", a)
-		}
-		name := a[2:]
-		var vals []string
-		for i++; i < len(args) && !(strings.HasPrefix(args[i], "--") && len(args[i]) > 2); i++ {
-			vals = append(vals, args[i])
-		}
-		pairs = append(pairs, [2]string{name, strings.Join(vals, " ")})
+	more, err := config.ParseArgs(args)
+	if err != nil {
+		return nil, err
 	}
-	return pairs, nil
+	return append(pairs, more...), nil
 }
 
 var errVersion = fmt.Errorf("meridian-server v=%s (redis %s)", mnet.MeridianVersion, mnet.Version)

@@ -68,6 +68,15 @@ func oneShot(t testing.TB, lim Limits, data []byte) result {
 			r.rest = len(buf)
 			return r
 		}
+		// The parser is strict, so a multibulk command's bytes are exactly
+		// its canonical encoding: nothing was skipped or misframed. (An
+		// inline command may have been unescaped in place; a count <= 0
+		// has many spellings.)
+		if buf[0] == '*' && len(args) > 0 {
+			if enc := mb(strs(args)...); enc != string(data[len(data)-len(buf):][:n]) {
+				t.Fatalf("consumed %q, which is not the encoding %q of its args", data[len(data)-len(buf):][:n], enc)
+			}
+		}
 		r.cmds = append(r.cmds, strs(args))
 		buf = buf[n:]
 	}
