@@ -24,7 +24,8 @@ var ErrCorrupt = errors.New("corrupt delta")
 // integers unsigned varints unless said otherwise):
 //
 //	op u8 | flags u8 | db | key len, bytes | replica u8 | seq | ts |
-//	value len, bytes | counters: n, (replica u8, seq, int zigzag, float 8 bytes LE) |
+//	value len, bytes | counters: n, (replica u8, seq, int zigzag, inthi zigzag,
+//	float 8 bytes LE, floatlo 8 bytes LE) |
 //	ctx: n, (replica u8, seq) | expctx: same | deadline zigzag
 func AppendDelta(dst []byte, d *Delta) []byte {
 	dst = append(dst, byte(d.Op), d.Flags)
@@ -41,7 +42,9 @@ func AppendDelta(dst []byte, d *Delta) []byte {
 		dst = append(dst, byte(c.Replica))
 		dst = binary.AppendUvarint(dst, c.Seq)
 		dst = binary.AppendVarint(dst, c.Int)
+		dst = binary.AppendVarint(dst, c.IntHi)
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.Float))
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.FloatLo))
 	}
 	dst = appendVV(dst, d.Ctx)
 	dst = appendVV(dst, d.ExpCtx)
@@ -171,15 +174,16 @@ func DecodeDelta(b []byte, d *Delta, lim DecodeLimits) (int, error) {
 	}
 	d.Counters = d.Counters[:0]
 	for i := uint64(0); i < n && r.err == nil; i++ {
-		c := Counter{Replica: r.replica("counter"), Seq: r.uvarint("counter"), Int: r.varint("counter")}
-		if r.err == nil && len(r.b)-r.off < 8 {
+		c := Counter{Replica: r.replica("counter"), Seq: r.uvarint("counter"), Int: r.varint("counter"), IntHi: r.varint("counter")}
+		if r.err == nil && len(r.b)-r.off < 16 {
 			r.fail("counter")
 		}
 		if r.err != nil {
 			break
 		}
 		c.Float = math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off:]))
-		r.off += 8
+		c.FloatLo = math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off+8:]))
+		r.off += 16
 		if len(d.Counters) > 0 && d.Counters[len(d.Counters)-1].Replica >= c.Replica {
 			r.fail("counter order")
 		}

@@ -4,16 +4,25 @@ package core
 // the sequence of that region's latest increment. Only the named region ever
 // changes its Counter, so two copies merge by keeping the higher Seq.
 //
-// Int sums wrap at 64 bits on purpose: the amount a region added since an
-// observed baseline is Int-base.Int in two's complement, which is exact as
-// long as that difference fits in 64 bits (a local increment that would push
-// the visible value out of range is refused before it happens).
+// The integer sum is 128 bits wide (IntHi:Int): a region's own sum may pass
+// the int64 range while the visible total does not. The float sum is a
+// double-double (Float+FloatLo), see DD.
 type Counter struct {
 	Replica ReplicaID
 	Seq     uint64
-	Int     int64
+	Int     int64 // low 64 bits of the integer sum
+	IntHi   int64 // high 64 bits
 	Float   float64
+	FloatLo float64
 }
+
+func (c Counter) ints() i128 { return i128{hi: c.IntHi, lo: uint64(c.Int)} }
+
+func (c *Counter) setInts(v i128) { c.IntHi, c.Int = v.hi, int64(v.lo) }
+
+func (c Counter) floats() DD { return DD{c.Float, c.FloatLo} }
+
+func (c *Counter) setFloats(v DD) { c.Float, c.FloatLo = v.Hi, v.Lo }
 
 // Counters is a set of Counter sorted by Replica, one per region.
 type Counters []Counter

@@ -2,8 +2,6 @@ package core
 
 import (
 	"errors"
-	"math"
-	"math/big"
 )
 
 // Kind is the Redis type a key holds.
@@ -87,15 +85,14 @@ func (e *Entry) winner() *Elem[BaseValue] {
 	return w
 }
 
-// pendingSum adds up the increments that neither the winning base write nor
-// any delete observed. Integer parts are exact: on 64-bit overflow big is set
-// and holds the exact sum.
+// pendingSum is the sum of the increments that neither the winning base
+// write nor any delete observed: exact integers, double-double floats summed
+// in replica order so every region computes the same bits.
 type pendingSum struct {
 	any      bool
 	hasFloat bool
-	i        int64
-	f        float64
-	big      *big.Int
+	i        i128
+	f        DD
 }
 
 func (e *Entry) pending(w *Elem[BaseValue]) (p pendingSum) {
@@ -110,17 +107,10 @@ func (e *Entry) pending(w *Elem[BaseValue]) (p pendingSum) {
 			continue
 		}
 		p.any = true
-		d := c.Int - b.Int // wrapping difference: exact, see Counter
-		if p.big != nil {
-			p.big.Add(p.big, big.NewInt(d))
-		} else if s := p.i + d; (d > 0 && s < p.i) || (d < 0 && s > p.i) {
-			p.big = new(big.Int).Add(big.NewInt(p.i), big.NewInt(d))
-		} else {
-			p.i = s
-		}
-		if df := c.Float - b.Float; df != 0 {
+		p.i = p.i.add(c.ints().sub(b.ints()))
+		if c.Float != b.Float || c.FloatLo != b.FloatLo {
 			p.hasFloat = true
-			p.f += df
+			p.f = p.f.Add(c.floats().Add(b.floats().Neg()))
 		}
 	}
 	return p
@@ -158,53 +148,66 @@ func (e *Entry) Expired(nowMs int64) bool {
 	return d != 0 && nowMs > d
 }
 
+// number is the visible value read as a number.
+type number struct {
+	isInt bool // an exact integer (i), else a float (f)
+	i     i128
+	f     DD
+}
+
+// numeric computes the visible number. ok is false when the value is not
+// numeric; plain is true when the value is just the base bytes (no pending
+// increments), which callers print without formatting.
+func (e *Entry) numeric() (n number, base *Elem[BaseValue], p pendingSum, ok bool) {
+	w := e.winner()
+	p = e.pending(w)
+	n.isInt = true
+	if w != nil {
+		if v, isInt := ParseInt(w.V.Value); isInt {
+			n.i = i128Of(v)
+		} else if f, isFloat := ParseDD(w.V.Value); isFloat {
+			n.isInt, n.f = false, f
+		} else {
+			return n, w, p, false
+		}
+	}
+	if n.isInt && !p.hasFloat {
+		n.i = n.i.add(p.i)
+		return n, w, p, true
+	}
+	if n.isInt {
+		n.isInt, n.f = false, n.i.dd()
+	}
+	if !p.i.isZero() {
+		n.f = n.f.Add(p.i.dd())
+	}
+	n.f = n.f.Add(p.f)
+	return n, w, p, true
+}
+
 // Value returns the visible string. When it is exactly the stored base it
 // is returned without copying (valid until the entry changes); a value that
 // adds increments is formatted into scratch. ok is false for a tombstone.
 func (e *Entry) Value(scratch []byte) (v []byte, ok bool) {
 	w := e.winner()
-	p := e.pending(w)
+	if w != nil && len(e.Incs) == 0 {
+		return w.V.Value, true // the common case: a plain string
+	}
+	n, w, p, isNum := e.numeric()
 	if !p.any {
 		if w == nil {
 			return nil, false
 		}
 		return w.V.Value, true
 	}
-	var baseInt int64
-	var baseFloat float64
-	isInt := true
-	if w != nil {
-		if n, ok := ParseInt(w.V.Value); ok {
-			baseInt = n
-		} else if f, ok := ParseFloat(w.V.Value); ok {
-			isInt, baseFloat = false, f
-		} else {
-			// A non-numeric base hides concurrent increments (a conflict).
-			return w.V.Value, true
-		}
+	if !isNum {
+		// A non-numeric base hides concurrent increments (a conflict).
+		return w.V.Value, true
 	}
-	if isInt && !p.hasFloat {
-		if p.big == nil {
-			if s := baseInt + p.i; !((p.i > 0 && s < baseInt) || (p.i < 0 && s > baseInt)) {
-				return appendInt(scratch[:0], s), true
-			}
-			p.big = big.NewInt(p.i)
-		}
-		t := new(big.Int).Add(p.big, big.NewInt(baseInt))
-		return t.Append(scratch[:0], 10), true
+	if n.isInt {
+		return n.i.appendDecimal(scratch[:0]), true
 	}
-	f := baseFloat
-	if isInt {
-		f = float64(baseInt)
-	}
-	if p.big != nil {
-		bf, _ := new(big.Float).SetInt(p.big).Float64()
-		f += bf
-	} else {
-		f += float64(p.i)
-	}
-	f += p.f
-	return AppendFloat(scratch[:0], f), true
+	return n.f.AppendHuman(scratch[:0]), true
 }
 
 func appendInt(dst []byte, n int64) []byte {
@@ -229,44 +232,43 @@ func appendInt(dst []byte, n int64) []byte {
 
 // IntValue is the value as a 64-bit integer, for INCR and friends.
 func (e *Entry) IntValue() (int64, error) {
-	w := e.winner()
-	p := e.pending(w)
-	if !p.hasFloat && p.big == nil {
-		var base int64
-		if w != nil {
-			n, ok := ParseInt(w.V.Value)
-			if !ok {
-				return 0, ErrNotInteger
-			}
-			base = n
-		}
-		s := base + p.i
-		if (p.i > 0 && s < base) || (p.i < 0 && s > base) {
-			return 0, ErrNotInteger
-		}
-		return s, nil
-	}
-	var scratch [64]byte
-	v, _ := e.Value(scratch[:0])
-	n, ok := ParseInt(v)
+	n, _, p, ok := e.numeric()
 	if !ok {
 		return 0, ErrNotInteger
 	}
-	return n, nil
+	if !n.isInt {
+		// A float total that prints as an integer ("3") is one, as in
+		// Redis, where the value is the string.
+		var scratch [64]byte
+		v, _ := e.Value(scratch[:0])
+		if x, ok := ParseInt(v); ok && p.any {
+			return x, nil
+		}
+		return 0, ErrNotInteger
+	}
+	x, fits := n.i.int64()
+	if !fits {
+		return 0, ErrNotInteger
+	}
+	return x, nil
 }
 
 // FloatValue is the value as a float, for INCRBYFLOAT.
-func (e *Entry) FloatValue() (float64, error) {
-	var scratch [64]byte
-	v, ok := e.Value(scratch[:0])
+func (e *Entry) FloatValue() (DD, error) {
+	n, w, p, ok := e.numeric()
+	if w == nil && !p.any {
+		return DD{}, nil
+	}
 	if !ok {
-		return 0, nil
+		return DD{}, ErrNotFloat
 	}
-	f, ok := ParseFloat(v)
-	if !ok || math.IsInf(f, 0) {
-		return 0, ErrNotFloat
+	if n.isInt {
+		return n.i.dd(), nil
 	}
-	return f, nil
+	if !n.f.Finite() {
+		return DD{}, ErrNotFloat
+	}
+	return n.f, nil
 }
 
 // The local writes below describe themselves into d (a scratch delta the
@@ -302,30 +304,31 @@ func (e *Entry) IncrBy(d *Delta, dot Dot, ts Timestamp, by int64) (int64, error)
 	}
 	c := e.Incs.Get(dot.Replica)
 	c.Seq = dot.Seq
-	c.Int += by
+	c.setInts(c.ints().add(i128Of(by)))
 	d.reset(OpStrIncr, dot, ts)
 	d.Counters = append(d.Counters[:0], c)
 	e.Apply(d)
 	return n, nil
 }
 
-// IncrByFloat adds by to the value as a float and returns the new value.
-func (e *Entry) IncrByFloat(d *Delta, dot Dot, ts Timestamp, by float64) (float64, error) {
+// IncrByFloat adds by to the value as a float and returns the new visible
+// value formatted into scratch (the reply, computed exactly as a read will).
+func (e *Entry) IncrByFloat(d *Delta, dot Dot, ts Timestamp, by DD, scratch []byte) ([]byte, error) {
 	cur, err := e.FloatValue()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := cur + by
-	if math.IsNaN(n) || math.IsInf(n, 0) {
-		return 0, ErrNaN
+	if n := cur.Add(by); !n.Finite() || !by.Finite() {
+		return nil, ErrNaN
 	}
 	c := e.Incs.Get(dot.Replica)
 	c.Seq = dot.Seq
-	c.Float += by
+	c.setFloats(c.floats().Add(by))
 	d.reset(OpStrIncr, dot, ts)
 	d.Counters = append(d.Counters[:0], c)
 	e.Apply(d)
-	return n, nil
+	v, _ := e.Value(scratch)
+	return v, nil
 }
 
 // Delete is an observed-remove of the whole key: every write and increment

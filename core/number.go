@@ -67,14 +67,3 @@ func ParseFloat(b []byte) (float64, bool) {
 	}
 	return f, true
 }
-
-// AppendFloat formats f the way Redis replies to INCRBYFLOAT: plain decimal
-// notation, no exponent, no trailing zeros ("10.5", "3", "5010.6"). Redis
-// computes in long double; we keep float64 and print its shortest exact
-// decimal, which agrees for the values people type.
-func AppendFloat(dst []byte, f float64) []byte {
-	if f == 0 {
-		return append(dst, '0') // also folds -0
-	}
-	return strconv.AppendFloat(dst, f, 'f', -1, 64)
-}

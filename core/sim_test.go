@@ -1,13 +1,11 @@
 package core_test
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/big"
 	"sort"
 	"strings"
-	"testing"
 
 	"github.com/meridiandb/meridian/core"
 )
@@ -79,9 +77,8 @@ type event struct {
 	ts       core.Timestamp
 	value    string // evSet
 	by       int64  // evIncr
-	byF      float64
-	keepTTL  bool  // evSet
-	deadline int64 // evSet without keepTTL, evExpire
+	keepTTL  bool   // evSet
+	deadline int64  // evSet without keepTTL, evExpire
 	obs      map[int]bool
 }
 
@@ -215,15 +212,21 @@ func (s *sim) incr(r *simRegion, key string, by int64) (int64, error) {
 	return n, nil
 }
 
-func (s *sim) incrFloat(r *simRegion, key string, by float64) (float64, error) {
-	dot, p := r.nextDot(key)
-	n, err := r.entry(key).IncrByFloat(&r.delta, dot, r.clock.Now(r.wall), by)
-	s.logf("%s: INCRBYFLOAT %s %v -> %v, %v", r.name, key, by, n, err)
-	if err != nil {
-		return 0, err
+// incrFloat runs INCRBYFLOAT with the amount parsed from its text as the
+// server parses an argument, and returns the reply.
+func (s *sim) incrFloat(r *simRegion, key string, by string) (string, error) {
+	amount, ok := core.ParseDD([]byte(by))
+	if !ok {
+		s.fatalf("bad float %q", by)
 	}
-	s.commit(r, key, p, &event{kind: evIncrFloat, byF: by})
-	return n, nil
+	dot, p := r.nextDot(key)
+	reply, err := r.entry(key).IncrByFloat(&r.delta, dot, r.clock.Now(r.wall), amount, nil)
+	s.logf("%s: INCRBYFLOAT %s %s -> %s, %v", r.name, key, by, reply, err)
+	if err != nil {
+		return "", err
+	}
+	s.commit(r, key, p, &event{kind: evIncrFloat})
+	return string(reply), nil
 }
 
 func (s *sim) del(r *simRegion, key string) bool {
@@ -430,7 +433,7 @@ func countersText(cs core.Counters) string {
 		if i > 0 {
 			b.WriteString(" ")
 		}
-		fmt.Fprintf(&b, "%d:%d:%d:%x", c.Replica, c.Seq, c.Int, math.Float64bits(c.Float))
+		fmt.Fprintf(&b, "%d:%d:%d/%d:%x/%x", c.Replica, c.Seq, c.IntHi, c.Int, math.Float64bits(c.Float), math.Float64bits(c.FloatLo))
 	}
 	b.WriteString("]")
 	return b.String()
@@ -532,6 +535,3 @@ func (s *sim) modelView(r *simRegion, key string) (v view, total *big.Int, base 
 	}
 	return v, total, base, true
 }
-
-// equalBytes treats nil and empty alike.
-func equalBytes(a, b []byte) bool { return bytes.Equal(a, b) }

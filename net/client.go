@@ -33,7 +33,6 @@ type Client struct {
 	// Addr and LocalAddr are the peer and local addresses, as host:port.
 	Addr, LocalAddr string
 	Created         time.Time
-	LibName, LibVer string
 
 	replyMode int
 	closing   bool // close after this batch's replies are written
@@ -41,13 +40,38 @@ type Client struct {
 	batch     []*Command // commands of the current read, for timing
 	reads     uint64     // reads served, to time one in 64
 	keys      [][]byte   // reusable list of a multi-key command's keys
-	buf       []byte // scratch for values copied out of a shard
+	buf       []byte     // scratch for values copied out of a shard
 
 	name    atomic.Pointer[string]
 	db      atomic.Int32
 	lastCmd atomic.Pointer[Command]
 	lastAt  atomic.Int64 // Unix ms of the last command
 	killed  atomic.Bool
+	// proto mirrors W.Proto for other goroutines; libName and libVer are
+	// CLIENT SETINFO's; noEvict and noTouch are CLIENT NO-EVICT/NO-TOUCH.
+	proto            atomic.Int32
+	libName, libVer  atomic.Pointer[string]
+	noEvict, noTouch atomic.Bool
+}
+
+// SetProto switches the client's RESP version (HELLO, RESET).
+func (c *Client) SetProto(p int) {
+	c.W.Proto = p
+	c.proto.Store(int32(p))
+}
+
+// Proto is the client's RESP version. Any goroutine.
+func (c *Client) Proto() int { return int(c.proto.Load()) }
+
+// Lib returns CLIENT SETINFO's library name and version. Any goroutine.
+func (c *Client) Lib() (name, ver string) {
+	if p := c.libName.Load(); p != nil {
+		name = *p
+	}
+	if p := c.libVer.Load(); p != nil {
+		ver = *p
+	}
+	return name, ver
 }
 
 // Name is the client's name (CLIENT SETNAME), "" when unset. Any goroutine.

@@ -2,6 +2,7 @@ package net
 
 import (
 	"testing"
+	"time"
 
 	"github.com/meridiandb/meridian/net/resp"
 	"github.com/meridiandb/meridian/shard"
@@ -20,7 +21,7 @@ func newTestClient(tb testing.TB) *Client {
 
 // run parses every command in wire and dispatches it, as OnTraffic does.
 func (c *Client) run(wire []byte) {
-	c.Now = c.srv.clock.Now()
+	c.Now = time.Now().UnixMilli()
 	c.W.Reset()
 	for off := 0; off < len(wire); {
 		n, args, err := c.parser.Next(wire[off:])

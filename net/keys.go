@@ -25,6 +25,7 @@ const (
 	errSecondDBIndex     = "ERR invalid second DB index"
 	errGTAndLT           = "ERR GT and LT options at the same time are not compatible"
 	errUnsupportedOption = "ERR Unsupported option %s"
+	errIntRange          = "ERR value is out of range, value must between -2147483648 and 2147483647"
 )
 
 // scanDefaultCount is SCAN's COUNT when none is given (Redis: 10).
@@ -93,8 +94,12 @@ func cmdCopy(c *Client, args [][]byte) {
 			replace = true
 		case is(a, "db") && j+1 < len(args):
 			v, ok := argInt(args[j+1])
-			if !ok || v < math.MinInt32 || v > math.MaxInt32 {
+			if !ok {
 				c.Error(ErrNotInteger)
+				return
+			}
+			if v < math.MinInt32 || v > math.MaxInt32 {
+				c.Error(errIntRange) // getIntFromObjectOrReply's own text
 				return
 			}
 			if v < 0 || v >= int64(c.srv.store.Databases()) {
@@ -362,7 +367,9 @@ func ttlHandler(ms, abs bool) Handler {
 				t = max(dl-c.Now, 0)
 			}
 			if !ms {
-				t = (t + 500) / 1000
+				// Redis's (t+500)/1000, without its overflow when the
+				// deadline is near the top of the range.
+				t = t/1000 + (t%1000)/500
 			}
 			c.W.AppendInt(t)
 		}

@@ -397,7 +397,7 @@ func cmdIncr(c *Client, args [][]byte) {
 }
 
 func cmdIncrByFloat(c *Client, args [][]byte) {
-	by, ok := argFloat(args[2])
+	by, ok := core.ParseDD(args[2])
 	if !ok {
 		c.Error(ErrNotFloat)
 		return

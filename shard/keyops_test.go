@@ -284,8 +284,8 @@ func TestRenameAcrossShardsReplicates(t *testing.T) {
 	src, dst := keysOnShards(t, s)
 	set(s, 0, string(src), "10", now+60_000)
 	incr(s, 0, string(src), 5) // value = base + increment
-	set(s, 0, string(dst), "old", 0)
-	incr(s, 0, string(dst), 0)
+	set(s, 0, string(dst), "7", 0)
+	incr(s, 0, string(dst), 3) // the destination's increments must go too
 	// A second region that has seen everything so far.
 	r2, _ := newTestStore(t, 1)
 	replay(r2, rec.take(t))

@@ -131,4 +131,3 @@ func (x *Exec) Flush(db int) int {
 
 // SwapDB exchanges databases a and b of this shard (SWAPDB; local only).
 func (x *Exec) SwapDB(a, b int) { x.dbs[a], x.dbs[b] = x.dbs[b], x.dbs[a] }
-

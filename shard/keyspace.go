@@ -246,13 +246,14 @@ func (x *Exec) IncrBy(db int, key []byte, e *core.Entry, by int64) (int64, error
 	return n, nil
 }
 
-// IncrByFloat adds by to key's value as a float.
-func (x *Exec) IncrByFloat(db int, key []byte, e *core.Entry, by float64) (float64, error) {
+// IncrByFloat adds by to key's value as a float and returns the new value
+// formatted into buf.
+func (x *Exec) IncrByFloat(db int, key []byte, e *core.Entry, by core.DD, buf []byte) ([]byte, error) {
 	dot, p := x.peekDot(key)
-	n, err := e.IncrByFloat(&x.delta, dot, x.clock.Now(x.now), by)
+	n, err := e.IncrByFloat(&x.delta, dot, x.clock.Now(x.now), by, buf)
 	if err != nil {
 		x.settle(db, key, e)
-		return 0, err
+		return nil, err
 	}
 	x.seqs[p] = dot.Seq
 	x.emit(db, key, p)

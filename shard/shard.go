@@ -232,4 +232,3 @@ func (s *Store) ResetStats() {
 		sh.mu.Unlock()
 	}
 }
-

@@ -87,16 +87,13 @@ func (x *Exec) Incr(db int, key []byte, by int64) (int64, Status, error) {
 
 // IncrFloat adds by to a string as a float (INCRBYFLOAT) and returns the
 // new value formatted into buf.
-func (x *Exec) IncrFloat(db int, key []byte, by float64, buf []byte) ([]byte, Status, error) {
+func (x *Exec) IncrFloat(db int, key []byte, by core.DD, buf []byte) ([]byte, Status, error) {
 	if e := x.Lookup(db, key); e != nil && e.Kind != core.KindString {
 		return nil, WrongType, nil
 	}
 	e := x.LookupWrite(db, key)
-	n, err := x.IncrByFloat(db, key, e, by)
-	if err != nil {
-		return nil, OK, err
-	}
-	return core.AppendFloat(buf[:0], n), OK, nil
+	v, err := x.IncrByFloat(db, key, e, by, buf[:0])
+	return v, OK, err
 }
 
 // Modify is a read-modify-write of a string's whole value that keeps its

@@ -150,7 +150,12 @@ func TestCounters(t *testing.T) {
 			{[]any{"incrbyfloat", "f", "0.5"}, "5201.5"},
 			{[]any{"incr", "f"}, "error: ERR value is not an integer or out of range"},
 			{[]any{"incrbyfloat", "f", "abc"}, "error: ERR value is not a valid float"},
+			{[]any{"incrbyfloat", "s", "1"}, "2"}, // s is "01": a valid float, as in Redis
+			{[]any{"set", "s", "abc"}, "OK"},
 			{[]any{"incrbyfloat", "s", "1"}, "error: ERR value is not a valid float"},
+			{[]any{"set", "t", "0.1"}, "OK"},
+			{[]any{"incrbyfloat", "t", "0.1"}, "0.2"},
+			{[]any{"incrbyfloat", "t", "0.1"}, "0.3"},
 			{[]any{"incrbyfloat", "nf", "1e400"}, "error: ERR increment would produce NaN or Infinity"},
 			{[]any{"incrbyfloat", "nf", "3"}, "3"},
 			{[]any{"append", "nf", "0"}, "2"},

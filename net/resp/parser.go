@@ -212,9 +212,10 @@ func (p *Parser) Pending() int {
 // After n > 0 the caller drops buf[:n] and passes what follows; the next
 // command starts afresh.
 //
-// Inline requests whose arguments are quoted are unescaped in place:
-// Next may overwrite bytes inside buf[:n] (never beyond the consumed line),
-// which keeps them zero-copy.
+// Inline requests whose arguments are quoted are unescaped in place,
+// which keeps them zero-copy: Next may overwrite bytes inside buf[:n], or
+// inside the offending line when it reports unbalanced quotes, and never
+// anywhere else.
 //
 // Next never panics, whatever buf holds.
 func (p *Parser) Next(buf []byte) (n int, args [][]byte, err error) {

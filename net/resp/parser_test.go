@@ -72,9 +72,9 @@ func oneShot(t testing.TB, lim Limits, data []byte) result {
 		// its canonical encoding: nothing was skipped or misframed. (An
 		// inline command may have been unescaped in place; a count <= 0
 		// has many spellings.)
-		if buf[0] == '*' && len(args) > 0 {
-			if enc := mb(strs(args)...); enc != string(data[len(data)-len(buf):][:n]) {
-				t.Fatalf("consumed %q, which is not the encoding %q of its args", data[len(data)-len(buf):][:n], enc)
+		if raw := data[len(data)-len(buf):][:n]; raw[0] == '*' && len(args) > 0 {
+			if enc := mb(strs(args)...); enc != string(raw) {
+				t.Fatalf("consumed %q, which is not the encoding %q of its args", raw, enc)
 			}
 		}
 		r.cmds = append(r.cmds, strs(args))
@@ -592,6 +592,7 @@ func FuzzParser(f *testing.F) {
 		"\x00\xff*\r\n",
 		strings.Repeat("x", 40),
 		"*" + strings.Repeat("9", 40),
+		"\"*\"\n",
 	}
 	for i, s := range seeds {
 		f.Add([]byte(s), uint16(i*7), i%2 == 0)
