@@ -32,6 +32,9 @@ type Options struct {
 	Store  *shard.Store
 	Config *config.Store
 	Logger *slog.Logger
+	// ConfigFile is the path of the config file the server started with
+	// ("" when none), for INFO and CONFIG REWRITE.
+	ConfigFile string
 }
 
 // Server serves RESP on gnet event loops and runs each command on the shard
@@ -116,6 +119,9 @@ func (s *Server) Table() *Table { return s.table }
 
 // Store is the keyspace.
 func (s *Server) Store() *shard.Store { return s.store }
+
+// ConfigFile is the config file the server started with ("" when none).
+func (s *Server) ConfigFile() string { return s.opts.ConfigFile }
 
 // Config is the parameter store.
 func (s *Server) Config() *config.Store { return s.cfg }

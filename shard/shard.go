@@ -142,6 +142,10 @@ func (sh *Shard) Lock(nowMs int64) *Exec {
 	return x
 }
 
+// LRU is the store's LRU clock (seconds since start) at the frozen now:
+// OBJECT IDLETIME is LRU minus an entry's Access.
+func (x *Exec) LRU() uint32 { return x.lru }
+
 // Unlock releases the shard.
 func (sh *Shard) Unlock() { sh.mu.Unlock() }
 

@@ -16,6 +16,7 @@ import (
 	stdnet "net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -37,24 +38,28 @@ func main() {
 // parseArgs turns the command line into parameter pairs: a leading
 // non-flag argument is a config file, the rest are redis-server style
 // "--name value..." options, which override the file.
-func parseArgs(args []string) (pairs [][2]string, err error) {
+func parseArgs(args []string) (pairs [][2]string, file string, err error) {
 	for _, a := range args {
 		if a == "-v" || a == "--version" {
-			return nil, errVersion
+			return nil, "", errVersion
 		}
 	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
-		pairs, err = config.LoadFile(args[0])
+		file = args[0]
+		pairs, err = config.LoadFile(file)
 		if err != nil {
-			return nil, err
+			return nil, "", err
+		}
+		if abs, err := filepath.Abs(file); err == nil {
+			file = abs
 		}
 		args = args[1:]
 	}
 	more, err := config.ParseArgs(args)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return append(pairs, more...), nil
+	return append(pairs, more...), file, nil
 }
 
 var errVersion = fmt.Errorf("meridian-server v=%s (redis %s)", mnet.MeridianVersion, mnet.Version)
@@ -72,7 +77,7 @@ func logLevel(s string) slog.Level {
 }
 
 func run(argv []string) error {
-	pairs, err := parseArgs(argv)
+	pairs, file, err := parseArgs(argv)
 	if err == errVersion {
 		fmt.Println(err)
 		return nil
@@ -121,7 +126,7 @@ func run(argv []string) error {
 	if len(addrs) == 0 {
 		addrs = []string{stdnet.JoinHostPort("0.0.0.0", port)}
 	}
-	srv := mnet.NewServer(mnet.Options{Addrs: addrs, Loops: shards, Store: store, Config: cfg, Logger: log})
+	srv := mnet.NewServer(mnet.Options{Addrs: addrs, Loops: shards, Store: store, Config: cfg, Logger: log, ConfigFile: file})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
