@@ -92,8 +92,8 @@ func (x *Exec) Lookup(db int, key []byte) *core.Entry {
 	return e
 }
 
-// Peek is Lookup without statistics or access-time updates (TYPE, EXISTS
-// inside other commands, SCAN filters).
+// Peek is Lookup without statistics or access-time updates: the lookup of
+// writes (Redis's lookupKeyWrite) and of checks inside other commands.
 func (x *Exec) Peek(db int, key []byte) *core.Entry {
 	e := x.dbs[db].keys[string(key)]
 	if e == nil {

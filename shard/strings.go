@@ -40,7 +40,14 @@ type SetResult struct {
 // when o.Get is set.
 func (x *Exec) Set(db int, key, value []byte, o SetOptions, oldBuf []byte) SetResult {
 	var r SetResult
-	e := x.Lookup(db, key)
+	// Writes look keys up without counting hits and misses, as Redis's
+	// lookupKeyWrite; SET ... GET reads, so it counts.
+	var e *core.Entry
+	if o.Get {
+		e = x.Lookup(db, key)
+	} else {
+		e = x.Peek(db, key)
+	}
 	if e != nil && o.Get {
 		if e.Kind != core.KindString {
 			return SetResult{Status: WrongType}
@@ -77,7 +84,7 @@ func (x *Exec) GetString(db int, key []byte) ([]byte, Status) {
 
 // Incr adds by to an integer string (INCR, INCRBY, DECR, DECRBY).
 func (x *Exec) Incr(db int, key []byte, by int64) (int64, Status, error) {
-	if e := x.Lookup(db, key); e != nil && e.Kind != core.KindString {
+	if e := x.Peek(db, key); e != nil && e.Kind != core.KindString {
 		return 0, WrongType, nil
 	}
 	e := x.LookupWrite(db, key)
@@ -88,7 +95,7 @@ func (x *Exec) Incr(db int, key []byte, by int64) (int64, Status, error) {
 // IncrFloat adds by to a string as a float (INCRBYFLOAT) and returns the
 // new value formatted into buf.
 func (x *Exec) IncrFloat(db int, key []byte, by core.DD, buf []byte) ([]byte, Status, error) {
-	if e := x.Lookup(db, key); e != nil && e.Kind != core.KindString {
+	if e := x.Peek(db, key); e != nil && e.Kind != core.KindString {
 		return nil, WrongType, nil
 	}
 	e := x.LookupWrite(db, key)
@@ -100,7 +107,7 @@ func (x *Exec) IncrFloat(db int, key []byte, by core.DD, buf []byte) ([]byte, St
 // TTL (APPEND, SETRANGE): fn gets the current value (nil when absent) and a
 // buffer, and returns the new value, or ok=false to leave the key as it is.
 func (x *Exec) Modify(db int, key []byte, fn func(cur []byte, exists bool, buf []byte) (nv []byte, ok bool)) Status {
-	e := x.Lookup(db, key)
+	e := x.Peek(db, key)
 	if e != nil && e.Kind != core.KindString {
 		return WrongType
 	}
