@@ -12,10 +12,11 @@ import (
 type DecodeLimits struct {
 	MaxKey   int
 	MaxValue int
+	MaxRefs  uint64 // elements one list delta may name
 }
 
 // DefaultDecodeLimits match Redis's proto-max-bulk-len (512 MB).
-var DefaultDecodeLimits = DecodeLimits{MaxKey: 512 << 20, MaxValue: 512 << 20}
+var DefaultDecodeLimits = DecodeLimits{MaxKey: 512 << 20, MaxValue: 512 << 20, MaxRefs: 1 << 20}
 
 // ErrCorrupt is wrapped by every decoding error.
 var ErrCorrupt = errors.New("corrupt delta")
@@ -23,15 +24,19 @@ var ErrCorrupt = errors.New("corrupt delta")
 // AppendDelta appends the binary encoding of d to dst. The layout (all
 // integers unsigned varints unless said otherwise):
 //
-//	op u8 | flags u8 | db | key len, bytes | replica u8 | seq | ts |
-//	value len, bytes | counters: n, (replica u8, seq, int zigzag, inthi zigzag,
+//	op u8 | flags u8 | kind u8 | kindrep u8 | kindts | db | key len, bytes |
+//	field len, bytes | replica u8 | seq | ts |
+//	value len, bytes | refs: n, (replica u8, seq) | counters: n, (replica u8, seq, int zigzag, inthi zigzag,
 //	float 8 bytes LE, floatlo 8 bytes LE) |
 //	ctx: n, (replica u8, seq) | expctx: same | deadline zigzag
 func AppendDelta(dst []byte, d *Delta) []byte {
-	dst = append(dst, byte(d.Op), d.Flags)
+	dst = append(dst, byte(d.Op), d.Flags, byte(d.Kind), byte(d.KindRep))
+	dst = binary.AppendUvarint(dst, uint64(d.KindTS))
 	dst = binary.AppendUvarint(dst, uint64(d.DB))
 	dst = binary.AppendUvarint(dst, uint64(len(d.Key)))
 	dst = append(dst, d.Key...)
+	dst = binary.AppendUvarint(dst, uint64(len(d.Field)))
+	dst = append(dst, d.Field...)
 	dst = append(dst, byte(d.Dot.Replica))
 	dst = binary.AppendUvarint(dst, d.Dot.Seq)
 	dst = binary.AppendUvarint(dst, uint64(d.TS))
@@ -45,6 +50,11 @@ func AppendDelta(dst []byte, d *Delta) []byte {
 		dst = binary.AppendVarint(dst, c.IntHi)
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.Float))
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.FloatLo))
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(d.Refs)))
+	for _, x := range d.Refs {
+		dst = append(dst, byte(x.Replica))
+		dst = binary.AppendUvarint(dst, x.Seq)
 	}
 	dst = appendVV(dst, d.Ctx)
 	dst = appendVV(dst, d.ExpCtx)
@@ -154,16 +164,23 @@ func (r *decoder) vv(dst VV, what string) VV {
 func DecodeDelta(b []byte, d *Delta, lim DecodeLimits) (int, error) {
 	r := decoder{b: b}
 	d.Op = Op(r.byte1("op"))
-	if d.Op < OpStrSet || d.Op > OpExpire {
+	if d.Op < OpStrSet || d.Op > opLast {
 		r.fail("op")
 	}
 	d.Flags = r.byte1("flags")
+	d.Kind = Kind(r.byte1("kind"))
+	if d.Kind > kindLast {
+		r.fail("kind")
+	}
+	d.KindRep = r.replica("kindrep")
+	d.KindTS = Timestamp(r.uvarint("kindts"))
 	db := r.uvarint("db")
 	if db > math.MaxUint32 {
 		r.fail("db")
 	}
 	d.DB = uint32(db)
 	d.Key = r.bytes(lim.MaxKey, "key")
+	d.Field = r.bytes(lim.MaxValue, "field")
 	d.Dot.Replica = r.replica("replica")
 	d.Dot.Seq = r.uvarint("seq")
 	d.TS = Timestamp(r.uvarint("ts"))
@@ -188,6 +205,18 @@ func DecodeDelta(b []byte, d *Delta, lim DecodeLimits) (int, error) {
 			r.fail("counter order")
 		}
 		d.Counters = append(d.Counters, c)
+	}
+	nrefs := r.uvarint("refs")
+	if nrefs > lim.MaxRefs || nrefs > uint64(len(r.b)-r.off)/2 {
+		r.fail("refs")
+	}
+	d.Refs = d.Refs[:0]
+	for i := uint64(0); i < nrefs && r.err == nil; i++ {
+		x := Dot{Replica: r.replica("ref"), Seq: r.uvarint("ref")}
+		if x.Seq == 0 {
+			r.fail("ref")
+		}
+		d.Refs = append(d.Refs, x)
 	}
 	d.Ctx = r.vv(d.Ctx, "ctx")
 	d.ExpCtx = r.vv(d.ExpCtx, "expctx")

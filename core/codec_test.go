@@ -194,7 +194,8 @@ func TestCodec_RejectsInvalid(t *testing.T) {
 	}
 	cases := map[string]func(d *core.Delta){
 		"op 0":                   func(d *core.Delta) { d.Op = 0 },
-		"op past the last":       func(d *core.Delta) { d.Op = core.OpExpire + 1 },
+		"op past the last":       func(d *core.Delta) { d.Op = core.OpHLLAdd + 1 },
+		"kind past the last":     func(d *core.Delta) { d.Kind = core.KindHLL + 1 },
 		"dot replica":            func(d *core.Delta) { d.Dot.Replica = core.MaxReplicas },
 		"counter replica":        func(d *core.Delta) { d.Counters[1].Replica = core.MaxReplicas },
 		"counters unsorted":      func(d *core.Delta) { d.Counters[0].Replica, d.Counters[1].Replica = 2, 1 },
@@ -223,13 +224,15 @@ func TestCodec_RejectsInvalid(t *testing.T) {
 // MaxReplicas is refused at the count, before anything is read or
 // allocated for the elements.
 func TestCodec_RefusesHugeCounts(t *testing.T) {
-	head := []byte{byte(core.OpDel), 0, 0, 1, 'k', 1, 1, 1, 0} // ... value len 0
+	// op, flags, kind, kindrep, kindts, db, key "k", field "", replica,
+	// seq, ts, value len 0
+	head := []byte{byte(core.OpDel), 0, 0, 0, 0, 0, 1, 'k', 0, 1, 1, 1, 0}
 	var d core.Delta
 	_, err := core.DecodeDelta(append(append([]byte(nil), head...), 0xff, 0xff, 0xff, 0xff, 0x0f), &d, core.DefaultDecodeLimits)
 	if !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "bad counters") {
 		t.Errorf("huge counter count: err = %v", err)
 	}
-	_, err = core.DecodeDelta(append(append([]byte(nil), head...), 0, core.MaxReplicas+1), &d, core.DefaultDecodeLimits)
+	_, err = core.DecodeDelta(append(append([]byte(nil), head...), 0, 0, core.MaxReplicas+1), &d, core.DefaultDecodeLimits) // 0 counters, 0 refs
 	if !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "bad ctx") {
 		t.Errorf("ctx count over MaxReplicas: err = %v", err)
 	}

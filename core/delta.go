@@ -10,7 +10,23 @@ const (
 	OpStrIncr Op = 2 // one region's new increment total (Counters[0])
 	OpDel     Op = 3 // observed-remove of the whole key
 	OpExpire  Op = 4 // expiry write (Deadline, 0 = persist)
+	// Field operations of hashes, sets and sorted sets: the same three
+	// writes as a string's, on the register of Field.
+	OpFieldSet  Op = 5
+	OpFieldIncr Op = 6
+	OpFieldDel  Op = 7
 )
+
+// Operations of lists (a replicated sequence, see List) and HyperLogLogs.
+const (
+	OpListInsert Op = 8  // insert element Dot after Refs[0] (none: at the head), value Value
+	OpListRemove Op = 9  // remove the elements Refs
+	OpListSet    Op = 10 // LWW write of element Refs[0]'s value
+	OpHLLAdd     Op = 11 // merge registers (Value: index/value pairs)
+)
+
+// opLast is the highest known Op (decoders refuse anything above).
+const opLast = OpHLLAdd
 
 // Delta flags.
 const (
@@ -24,23 +40,33 @@ const (
 // Slices may point into the writer's buffers: a Delta is valid only during
 // the call that hands it over; a receiver that keeps it encodes or copies it.
 type Delta struct {
-	Op       Op
-	Flags    uint8
+	Op    Op
+	Flags uint8
+	// Kind is the type the write belongs to, and KindRep/KindTS the stamp
+	// of the write that created that type (see Entry.adoptKind).
+	Kind     Kind
+	KindRep  ReplicaID
+	KindTS   Timestamp
 	DB       uint32
 	Key      []byte
+	Field    []byte // the hash field or set/sorted-set member of Op*Field*
 	Dot      Dot
 	TS       Timestamp
 	Value    []byte
 	Counters Counters
-	Ctx      VV // context of the base component
+	Refs     []Dot // the elements a list write refers to
+	Ctx      VV    // context of the base component
 	ExpCtx   VV // context of the expiry component
 	Deadline int64
 }
 
 func (d *Delta) reset(op Op, dot Dot, ts Timestamp) {
 	d.Op, d.Flags, d.Dot, d.TS = op, 0, dot, ts
+	d.Kind, d.KindRep, d.KindTS = KindNone, 0, 0
+	d.Field = nil
 	d.Value = nil
 	d.Counters = d.Counters[:0]
+	d.Refs = d.Refs[:0]
 	d.Ctx = d.Ctx[:0]
 	d.ExpCtx = d.ExpCtx[:0]
 	d.Deadline = 0

@@ -11,16 +11,37 @@ type Kind uint8
 const (
 	KindNone   Kind = 0
 	KindString Kind = 1
+	KindHash   Kind = 2
+	KindSet    Kind = 3
+	KindZSet   Kind = 4
+	KindList   Kind = 5
+	KindHLL    Kind = 6 // Redis shows a HyperLogLog as a string
 )
+
+// kindLast is the highest known Kind (decoders refuse anything above).
+const kindLast = KindHLL
 
 // String is the name TYPE replies.
 func (k Kind) String() string {
 	switch k {
 	case KindString:
 		return "string"
+	case KindHash:
+		return "hash"
+	case KindSet:
+		return "set"
+	case KindZSet:
+		return "zset"
+	case KindList:
+		return "list"
+	case KindHLL:
+		return "string"
 	}
 	return "none"
 }
+
+// HasFields reports whether the kind keeps its data in Entry.Fields.
+func (k Kind) HasFields() bool { return k == KindHash || k == KindSet || k == KindZSet }
 
 // Typed results of operations; package net maps them to Redis's texts.
 var (
@@ -61,20 +82,43 @@ func (Deadline) CopyFrom(src Deadline) Deadline { return src }
 // then the shard drops it.
 type Entry struct {
 	Kind Kind
-	// Base holds the string's whole-value writes (see package doc).
-	Base MVReg[BaseValue]
-	// Incs holds each region's running increment sums.
-	Incs Counters
-	// Rem holds the increments deletes observed, per region.
-	Rem Counters
+	// Retain keeps removed fields' contexts (tombstones) inside Fields until
+	// the shard collects them; without peers nothing needs them.
+	Retain bool
+	// KindRep and KindTS stamp the write that created the current type:
+	// when two regions create the key with different types concurrently,
+	// the later creating write's type wins everywhere (SEMANTICS.md 8).
+	KindRep ReplicaID
+	KindTS  Timestamp
+	// Register is the value of a string key (see package doc).
+	Register
+	// Fields holds the members of a hash, set or sorted set (nil otherwise).
+	Fields *Fields
+	// Obj holds the state of the other kinds (lists, HyperLogLogs): see
+	// Object.
+	Obj Object
 	// Exp holds the expiry writes.
 	Exp MVReg[Deadline]
 	// Access is the LRU clock of the last access in seconds (OBJECT IDLETIME).
 	Access uint32
 }
 
+// Register is a string-valued CRDT: whole-value writes (Base) plus
+// per-region increments (Incs) minus those deletes observed (Rem). A string
+// key is one Register; so will be each field of a hash and each member's
+// score of a sorted set (SEMANTICS.md sections 1, 2 and 4 give them the same
+// rules). Owning shard only.
+type Register struct {
+	// Base holds the whole-value writes (see package doc).
+	Base MVReg[BaseValue]
+	// Incs holds each region's running increment sums.
+	Incs Counters
+	// Rem holds the increments deletes observed, per region.
+	Rem Counters
+}
+
 // winner is the visible base write: LWW among the concurrent ones.
-func (e *Entry) winner() *Elem[BaseValue] {
+func (e *Register) winner() *Elem[BaseValue] {
 	var w *Elem[BaseValue]
 	for i := range e.Base.Elems {
 		el := &e.Base.Elems[i]
@@ -95,7 +139,7 @@ type pendingSum struct {
 	f        DD
 }
 
-func (e *Entry) pending(w *Elem[BaseValue]) (p pendingSum) {
+func (e *Register) pending(w *Elem[BaseValue]) (p pendingSum) {
 	for _, c := range e.Incs {
 		b := e.Rem.Get(c.Replica)
 		if w != nil {
@@ -118,9 +162,19 @@ func (e *Entry) pending(w *Elem[BaseValue]) (p pendingSum) {
 
 // Live reports whether the key shows a value.
 func (e *Entry) Live() bool {
-	if e.Kind == KindNone {
+	switch {
+	case e.Kind == KindNone:
 		return false
+	case e.Kind.HasFields():
+		return e.Fields != nil && e.Fields.Len() > 0
+	case e.Kind != KindString:
+		return e.Obj != nil && e.Obj.Live()
 	}
+	return e.Register.Live()
+}
+
+// Live reports whether the register shows a value.
+func (e *Register) Live() bool {
 	w := e.winner()
 	return w != nil || e.pending(w).any
 }
@@ -158,7 +212,7 @@ type number struct {
 // numeric computes the visible number. ok is false when the value is not
 // numeric; plain is true when the value is just the base bytes (no pending
 // increments), which callers print without formatting.
-func (e *Entry) numeric() (n number, base *Elem[BaseValue], p pendingSum, ok bool) {
+func (e *Register) numeric() (n number, base *Elem[BaseValue], p pendingSum, ok bool) {
 	w := e.winner()
 	p = e.pending(w)
 	n.isInt = true
@@ -188,7 +242,7 @@ func (e *Entry) numeric() (n number, base *Elem[BaseValue], p pendingSum, ok boo
 // Value returns the visible string. When it is exactly the stored base it
 // is returned without copying (valid until the entry changes); a value that
 // adds increments is formatted into scratch. ok is false for a tombstone.
-func (e *Entry) Value(scratch []byte) (v []byte, ok bool) {
+func (e *Register) Value(scratch []byte) (v []byte, ok bool) {
 	w := e.winner()
 	if w != nil && len(e.Incs) == 0 {
 		return w.V.Value, true // the common case: a plain string
@@ -231,7 +285,7 @@ func appendInt(dst []byte, n int64) []byte {
 }
 
 // IntValue is the value as a 64-bit integer, for INCR and friends.
-func (e *Entry) IntValue() (int64, error) {
+func (e *Register) IntValue() (int64, error) {
 	n, _, p, ok := e.numeric()
 	if !ok {
 		return 0, ErrNotInteger
@@ -254,7 +308,7 @@ func (e *Entry) IntValue() (int64, error) {
 }
 
 // FloatValue is the value as a float, for INCRBYFLOAT.
-func (e *Entry) FloatValue() (DD, error) {
+func (e *Register) FloatValue() (DD, error) {
 	n, w, p, ok := e.numeric()
 	if w == nil && !p.any {
 		return DD{}, nil
@@ -275,14 +329,24 @@ func (e *Entry) FloatValue() (DD, error) {
 // caller reuses and ships), then apply d: a local write and a remote one go
 // through the same Apply, so they cannot disagree.
 
+// stamp fills d's kind fields for a local write of kind k: a write that
+// (re)creates the key stamps the kind with itself, later writes carry the
+// creating write's stamp.
+func (e *Entry) stamp(d *Delta, k Kind) {
+	d.Kind = k
+	if e.Kind == k && e.Live() {
+		d.KindRep, d.KindTS = e.KindRep, e.KindTS
+	} else {
+		d.KindRep, d.KindTS = d.Dot.Replica, d.TS
+	}
+}
+
 // SetString is a whole-value write (SET, APPEND, SETRANGE, ...). With
 // keepTTL the expiry is untouched; otherwise deadline (0: none) replaces it.
 func (e *Entry) SetString(d *Delta, dot Dot, ts Timestamp, value []byte, keepTTL bool, deadline int64) {
 	d.reset(OpStrSet, dot, ts)
-	d.Value = value
-	d.Counters = e.Incs.AppendTo(d.Counters)
-	d.Ctx = e.Base.Ctx.AppendTo(d.Ctx)
-	d.Ctx.Add(dot)
+	e.stamp(d, KindString)
+	e.Register.describeSet(d, value)
 	if !keepTTL {
 		d.Flags |= FlagExpiry
 		d.ExpCtx = e.Exp.Ctx.AppendTo(d.ExpCtx)
@@ -294,19 +358,12 @@ func (e *Entry) SetString(d *Delta, dot Dot, ts Timestamp, value []byte, keepTTL
 
 // IncrBy adds by to the integer value and returns the new value.
 func (e *Entry) IncrBy(d *Delta, dot Dot, ts Timestamp, by int64) (int64, error) {
-	cur, err := e.IntValue()
+	d.reset(OpStrIncr, dot, ts)
+	e.stamp(d, KindString)
+	n, err := e.Register.describeIncr(d, by)
 	if err != nil {
 		return 0, err
 	}
-	n := cur + by
-	if (by > 0 && n < cur) || (by < 0 && n > cur) {
-		return 0, ErrOverflow
-	}
-	c := e.Incs.Get(dot.Replica)
-	c.Seq = dot.Seq
-	c.setInts(c.ints().add(i128Of(by)))
-	d.reset(OpStrIncr, dot, ts)
-	d.Counters = append(d.Counters[:0], c)
 	e.Apply(d)
 	return n, nil
 }
@@ -314,30 +371,24 @@ func (e *Entry) IncrBy(d *Delta, dot Dot, ts Timestamp, by int64) (int64, error)
 // IncrByFloat adds by to the value as a float and returns the new visible
 // value formatted into scratch (the reply, computed exactly as a read will).
 func (e *Entry) IncrByFloat(d *Delta, dot Dot, ts Timestamp, by DD, scratch []byte) ([]byte, error) {
-	cur, err := e.FloatValue()
-	if err != nil {
+	d.reset(OpStrIncr, dot, ts)
+	e.stamp(d, KindString)
+	if err := e.Register.describeIncrFloat(d, by); err != nil {
 		return nil, err
 	}
-	if n := cur.Add(by); !n.Finite() || !by.Finite() {
-		return nil, ErrNaN
-	}
-	c := e.Incs.Get(dot.Replica)
-	c.Seq = dot.Seq
-	c.setFloats(c.floats().Add(by))
-	d.reset(OpStrIncr, dot, ts)
-	d.Counters = append(d.Counters[:0], c)
 	e.Apply(d)
 	v, _ := e.Value(scratch)
 	return v, nil
 }
 
-// Delete is an observed-remove of the whole key: every write and increment
-// this entry has seen goes; concurrent unseen ones will survive it.
+// Delete is an observed-remove of the key's value and expiry: every write
+// and increment this entry has seen goes; concurrent unseen ones will
+// survive it. The fields of a hash, set or sorted set are removed one by one
+// with DeleteField before (each is its own delta).
 func (e *Entry) Delete(d *Delta, dot Dot, ts Timestamp) {
 	d.reset(OpDel, dot, ts)
-	d.Counters = e.Incs.AppendTo(d.Counters)
-	d.Ctx = e.Base.Ctx.AppendTo(d.Ctx)
-	d.Ctx.Add(dot)
+	d.Kind = e.Kind
+	e.Register.describeDel(d)
 	d.ExpCtx = e.Exp.Ctx.AppendTo(d.ExpCtx)
 	d.ExpCtx.Add(dot)
 	e.Apply(d)
@@ -346,49 +397,185 @@ func (e *Entry) Delete(d *Delta, dot Dot, ts Timestamp) {
 // SetExpiry replaces the key's TTL with deadline (Unix ms; 0 removes it).
 func (e *Entry) SetExpiry(d *Delta, dot Dot, ts Timestamp, deadline int64) {
 	d.reset(OpExpire, dot, ts)
+	d.Kind = e.Kind
 	d.ExpCtx = e.Exp.Ctx.AppendTo(d.ExpCtx)
 	d.ExpCtx.Add(dot)
 	d.Deadline = deadline
 	e.Apply(d)
 }
 
+// SetField writes a whole value into one field of a hash, set or sorted set
+// (HSET, SADD with an empty value, ZADD with the score's text). It reports
+// whether the field was absent before.
+func (e *Entry) SetField(d *Delta, k Kind, dot Dot, ts Timestamp, field, value []byte) (created bool) {
+	d.reset(OpFieldSet, dot, ts)
+	e.stamp(d, k)
+	d.Field = field
+	r := e.field(k, field)
+	created = r == nil || !r.Live()
+	if r == nil {
+		r = &Register{}
+	}
+	r.describeSet(d, value)
+	e.Apply(d)
+	return created
+}
+
+// IncrField adds by to a field's integer value (HINCRBY).
+func (e *Entry) IncrField(d *Delta, k Kind, dot Dot, ts Timestamp, field []byte, by int64) (int64, error) {
+	d.reset(OpFieldIncr, dot, ts)
+	e.stamp(d, k)
+	d.Field = field
+	r := e.field(k, field)
+	if r == nil {
+		r = &Register{}
+	}
+	n, err := r.describeIncr(d, by)
+	if err != nil {
+		return 0, err
+	}
+	e.Apply(d)
+	return n, nil
+}
+
+// IncrFieldFloat adds by to a field's value as a float (HINCRBYFLOAT,
+// ZINCRBY) and returns the new value formatted into scratch.
+func (e *Entry) IncrFieldFloat(d *Delta, k Kind, dot Dot, ts Timestamp, field []byte, by DD, scratch []byte) ([]byte, error) {
+	d.reset(OpFieldIncr, dot, ts)
+	e.stamp(d, k)
+	d.Field = field
+	r := e.field(k, field)
+	if r == nil {
+		r = &Register{}
+	}
+	if err := r.describeIncrFloat(d, by); err != nil {
+		return nil, err
+	}
+	e.Apply(d)
+	r = e.Fields.M[string(field)]
+	v, _ := r.Value(scratch)
+	return v, nil
+}
+
+// DeleteField is an observed-remove of one field (HDEL, SREM, ZREM). It
+// reports whether the field was present.
+func (e *Entry) DeleteField(d *Delta, dot Dot, ts Timestamp, field []byte) bool {
+	r := e.field(e.Kind, field)
+	if r == nil || !r.Live() {
+		return false
+	}
+	d.reset(OpFieldDel, dot, ts)
+	d.Kind, d.KindRep, d.KindTS = e.Kind, e.KindRep, e.KindTS
+	d.Field = field
+	r.describeDel(d)
+	e.Apply(d)
+	return true
+}
+
+// field returns the register of a field when the entry holds kind k.
+func (e *Entry) field(k Kind, name []byte) *Register {
+	if e.Kind != k || e.Fields == nil {
+		return nil
+	}
+	return e.Fields.M[string(name)]
+}
+
 // Apply merges a delta, local or remote, into the entry. Applying the same
 // delta twice, or deltas of different origins in any order, gives the same
-// state (deltas of one origin arrive in order).
-func (e *Entry) Apply(d *Delta) {
+// state (deltas of one origin arrive in order). It reports false when the
+// delta lost a type conflict and was dropped.
+func (e *Entry) Apply(d *Delta) bool {
+	if d.Op != OpDel && d.Op != OpExpire && !e.adoptKind(d.Kind, d.KindRep, d.KindTS) {
+		return false
+	}
 	switch d.Op {
 	case OpStrSet:
-		e.Kind = KindString
-		e.Base.Apply(d.Ctx, Elem[BaseValue]{Dot: d.Dot, TS: d.TS, V: BaseValue{Value: d.Value, Obs: d.Counters}}, true)
+		e.Register.applySet(d)
 		if d.Flags&FlagExpiry != 0 {
 			e.Exp.Apply(d.ExpCtx, Elem[Deadline]{Dot: d.Dot, TS: d.TS, V: Deadline(d.Deadline)}, true)
 		}
 	case OpStrIncr:
-		e.Kind = KindString
-		e.Incs.MergeAll(d.Counters)
+		e.Register.applyIncr(d)
 	case OpDel:
-		e.Base.Apply(d.Ctx, Elem[BaseValue]{}, false)
+		e.Register.applyDel(d)
 		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{}, false)
-		e.Rem.MergeAll(d.Counters)
 	case OpExpire:
 		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{Dot: d.Dot, TS: d.TS, V: Deadline(d.Deadline)}, true)
+	case OpFieldSet, OpFieldIncr, OpFieldDel:
+		if e.Fields == nil {
+			e.Fields = &Fields{M: make(map[string]*Register)}
+		}
+		e.Fields.apply(d, e.Retain)
+	default:
+		if e.Obj == nil {
+			e.Obj = newObject(d.Kind)
+			if e.Obj == nil {
+				return false // a kind this build does not know: refused by the decoder already
+			}
+		}
+		e.Obj.Apply(d, e.Retain)
 	}
+	return true
+}
+
+// adoptKind settles the key's type before a write of kind k created at
+// (rep, ts) applies: the type whose creating write is later (LWW) wins, and
+// the loser's data is dropped (SEMANTICS.md 8). It reports false when the
+// write belongs to the losing type. Liveness plays no part, so every region
+// decides alike whatever it has deleted meanwhile.
+func (e *Entry) adoptKind(k Kind, rep ReplicaID, ts Timestamp) bool {
+	switch {
+	case e.Kind == KindNone:
+	case e.Kind == k:
+		if !LWWLater(ts, rep, e.KindTS, e.KindRep) {
+			return true
+		}
+	case !LWWLater(ts, rep, e.KindTS, e.KindRep):
+		return false
+	default:
+		e.resetPayload()
+	}
+	e.Kind, e.KindRep, e.KindTS = k, rep, ts
+	return true
+}
+
+// resetPayload drops the data of the key's current type (it lost a type
+// conflict, or a tombstone of another type is being reused).
+func (e *Entry) resetPayload() {
+	e.Register = Register{}
+	e.Fields = nil
+	e.Obj = nil
 }
 
 // Merge joins another entry's full state into e (full sync).
 func (e *Entry) Merge(o *Entry) {
-	if o.Kind > e.Kind {
-		e.Kind = o.Kind
-	}
-	e.Base.Merge(&o.Base)
 	e.Exp.Merge(&o.Exp)
-	e.Incs.MergeAll(o.Incs)
-	e.Rem.MergeAll(o.Rem)
+	if o.Kind == KindNone {
+		return
+	}
+	if !e.adoptKind(o.Kind, o.KindRep, o.KindTS) {
+		return
+	}
+	e.Register.merge(&o.Register)
+	if o.Fields != nil {
+		if e.Fields == nil {
+			e.Fields = &Fields{M: make(map[string]*Register)}
+		}
+		e.Fields.merge(o.Fields, e.Retain)
+	}
+	if o.Obj != nil {
+		if e.Obj == nil {
+			e.Obj = newObject(o.Kind)
+		}
+		if e.Obj != nil {
+			e.Obj.Merge(o.Obj, e.Retain)
+		}
+	}
 }
 
 // Clone returns a deep copy (COPY, and tests).
 func (e *Entry) Clone() *Entry {
-	c := &Entry{Kind: e.Kind, Access: e.Access}
+	c := &Entry{Kind: e.Kind, Retain: e.Retain, KindRep: e.KindRep, KindTS: e.KindTS, Access: e.Access}
 	c.Merge(e)
 	return c
 }

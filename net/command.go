@@ -24,14 +24,27 @@ const (
 	FlagSkipMonitor
 )
 
-var flagNames = []string{"write", "readonly", "fast", "denyoom", "admin", "noscript", "loading", "stale", "blocking", "pubsub", "no_auth", "skip_monitor"}
+// flagsAdmin are the flags Redis's administrative commands carry (CONFIG's
+// subcommands, DEBUG).
+const flagsAdmin = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
 
-// Names lists the flags as COMMAND INFO prints them.
+// flagOrder names the command flags in the order COMMAND INFO prints them
+// (Redis's replyFlagNames table), which is not the order of the bits.
+var flagOrder = []struct {
+	f    Flags
+	name string
+}{
+	{FlagWrite, "write"}, {FlagReadonly, "readonly"}, {FlagDenyOOM, "denyoom"}, {FlagAdmin, "admin"},
+	{FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"}, {FlagBlocking, "blocking"}, {FlagLoading, "loading"},
+	{FlagStale, "stale"}, {FlagSkipMonitor, "skip_monitor"}, {FlagFast, "fast"}, {FlagNoAuth, "no_auth"},
+}
+
+// Names lists the flags as COMMAND INFO prints them, in its order.
 func (f Flags) Names() []string {
 	var out []string
-	for i, n := range flagNames {
-		if f&(1<<uint(i)) != 0 {
-			out = append(out, n)
+	for _, fo := range flagOrder {
+		if f&fo.f != 0 {
+			out = append(out, fo.name)
 		}
 	}
 	return out
@@ -41,32 +54,57 @@ func (f Flags) Names() []string {
 // exactly one reply to c.
 type Handler func(c *Client, args [][]byte)
 
-// Command is one row of the command table: what COMMAND INFO reports and
-// what the dispatcher checks before any handler runs.
+// Command is one row of the command table: what the dispatcher checks
+// before any handler runs, and everything COMMAND, COMMAND INFO and COMMAND
+// DOCS report about the command. Each family file declares its rows in the
+// registration table it ends with; families.go lists those tables.
 type Command struct {
-	Name  string // lower case
+	Name  string // lower case; a subcommand is "container|sub"
 	Arity int    // Redis's sign convention: n exact, -n at least n
 	Flags Flags
 	// First, Last and Step locate the key arguments (Redis's key specs in
 	// their legacy form): Last -1 means the last argument.
 	First, Last, Step int
-	Group             string // COMMAND DOCS group ("string", "generic", ...)
-	Summary           string // COMMAND DOCS summary
-	Since             string // Redis version that introduced it
-	Subcommands       []*Command
-	Handler           Handler
+	// Subcommands are a container's (CLIENT, CONFIG, ...) subcommands; its
+	// Handler dispatches to them with runSub.
+	Subcommands []*Command
+	Handler     Handler
 
-	// calls and usec are per-command statistics for INFO commandstats;
-	// kept per event loop in loopStats, summed on demand.
+	// What COMMAND INFO and COMMAND DOCS report beyond the fields above,
+	// after the command's JSON file in Redis's source (src/commands/).
+	Group   string // COMMAND DOCS group ("string", "generic", ...)
+	Summary string // COMMAND DOCS summary
+	Since   string // Redis version that introduced it
+	// Syntax is the argument syntax in the notation of Redis's
+	// documentation, from which COMMAND DOCS builds its "arguments" (and so
+	// redis-cli its hints; see parseSyntax). UPPER-CASE words are tokens; a
+	// lower-case word is a value, typed by an optional suffix (:key :int
+	// :double :pattern :unix; "key" alone is a key); [x] is optional,
+	// (a | b) one of, "x [x ...]" repeats; "label:(" or "label:[" names a
+	// group. Empty: the command takes no arguments, and COMMAND DOCS omits
+	// "arguments" as Redis does.
+	Syntax string
+	// Tips are the request/response hints COMMAND INFO lists.
+	Tips []string
+	// ExtraCategories are the ACL categories the command's JSON names
+	// beyond those its Group and Flags imply (see commandCategories).
+	ExtraCategories []string
+
+	// id is the row's index in the table; it indexes the per-command
+	// counters each event loop keeps in loopStats (INFO commandstats).
 	id int
 }
 
 // Table is the command table. Built once at start, read-only afterwards.
+// It holds the top-level commands; subcommands are reached through their
+// container's Subcommands.
 type Table struct {
 	byName map[string]*Command
 	list   []*Command
 }
 
+// newTable builds the table from the families' registration tables, in
+// order: that order is COMMAND's and INFO commandstats'.
 func newTable(families ...[]*Command) *Table {
 	t := &Table{byName: make(map[string]*Command)}
 	for _, fam := range families {

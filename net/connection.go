@@ -5,30 +5,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // The connection family: PING, ECHO, QUIT, RESET, HELLO, SELECT and the
 // CLIENT container, with Redis 7.2's replies and error texts.
 
-// Error texts of this family (Redis 7.2, src/networking.c and server.c).
-const (
-	errProtoVersion   = "ERR Protocol version is not an integer or out of range"
-	errHelloOption    = "ERR Syntax error in HELLO option '%s'"
-	errWrongPass      = "WRONGPASS invalid username-password pair or user is disabled."
-	errClientName     = "ERR Client names cannot contain spaces, newlines or special characters."
-	errClientAttr     = "ERR %s cannot contain spaces, newlines or special characters."
-	errUnrecognized   = "ERR Unrecognized option '%s'"
-	errClientType     = "ERR Unknown client type '%s'"
-	errInvalidID      = "ERR Invalid client ID"
-	errNoSuchClient   = "ERR No such client"
-	errNoSuchUser     = "ERR No such user '%s'"
-	errClientIDRange  = "ERR client-id should be greater than 0"
-	errUnblockReason  = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
-	errSubSyntax      = "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP."
-	defaultUser       = "default"
-	clientHelpHeading = "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-)
+// defaultUser is the one ACL user Meridian has, Redis's "default".
+const defaultUser = "default"
 
 func cmdPing(c *Client, args [][]byte) {
 	switch len(args) {
@@ -166,57 +149,6 @@ func validClientName(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// Subcommand dispatch shared by the container commands (CLIENT, CONFIG,
-// COMMAND, OBJECT, MEMORY).
-
-// findSub looks a subcommand up by the word after the container's name;
-// subs are named "container|sub".
-func findSub(subs []*Command, word []byte) *Command {
-	for _, s := range subs {
-		if i := strings.IndexByte(s.Name, '|'); i >= 0 && is(word, s.Name[i+1:]) {
-			return s
-		}
-	}
-	return nil
-}
-
-// runSub runs args[1] as a subcommand of a container, with the checks
-// Redis's processCommand makes before any handler: an unknown subcommand
-// and a wrong argument count are refused in Redis's words, the latter
-// naming the full "container|sub" name. The subcommand becomes the
-// client's last command, as CLIENT LIST's cmd= field shows.
-func runSub(c *Client, args [][]byte, subs []*Command) {
-	sub := findSub(subs, args[1])
-	if sub == nil {
-		c.Error(fmt.Sprintf(ErrUnknownSub, args[1], strings.ToUpper(string(args[0]))))
-		return
-	}
-	if !checkArity(sub.Arity, len(args)) {
-		c.Error(wrongArgs(sub.Name))
-		return
-	}
-	c.lastCmd.Store(sub)
-	sub.Handler(c, args)
-}
-
-// subSyntaxError is Redis's addReplySubcommandSyntaxError, for argument
-// shapes a subcommand's own parser refuses.
-func subSyntaxError(c *Client, args [][]byte) {
-	c.Error(fmt.Sprintf(errSubSyntax, args[1], strings.ToUpper(string(args[0]))))
-}
-
-// replyHelp is Redis's addReplyHelp: a heading naming the command as typed
-// (upper-cased), the lines, and the HELP entry, all as status replies.
-func replyHelp(c *Client, args [][]byte, lines []string) {
-	c.W.AppendArrayLen(len(lines) + 3)
-	c.W.AppendSimple(fmt.Sprintf(clientHelpHeading, strings.ToUpper(string(args[0]))))
-	for _, l := range lines {
-		c.W.AppendSimple(l)
-	}
-	c.W.AppendSimple("HELP")
-	c.W.AppendSimple("    Print this help.")
 }
 
 // clientView is what CLIENT LIST shows of a client. Any goroutine.
@@ -599,25 +531,25 @@ const flagsConn = FlagNoScript | FlagLoading | FlagStale
 
 var clientSubcommands = []*Command{
 	{Name: "client|id", Arity: 2, Flags: flagsConn, Group: "connection", Since: "5.0.0", Summary: "Returns the unique client ID of the connection.", Handler: cmdClientID},
-	{Name: "client|setname", Arity: 3, Flags: flagsConn, Group: "connection", Since: "2.6.9", Summary: "Sets the connection name.", Handler: cmdClientSetName},
+	{Name: "client|setname", Arity: 3, Flags: flagsConn, Group: "connection", Since: "2.6.9", Summary: "Sets the connection name.", Syntax: "connection-name", Handler: cmdClientSetName},
 	{Name: "client|getname", Arity: 2, Flags: flagsConn, Group: "connection", Since: "2.6.9", Summary: "Returns the name of the connection.", Handler: cmdClientGetName},
-	{Name: "client|list", Arity: -2, Flags: FlagAdmin | flagsConn, Group: "connection", Since: "2.4.0", Summary: "Lists open connections.", Handler: cmdClientList},
-	{Name: "client|info", Arity: 2, Flags: flagsConn, Group: "connection", Since: "6.2.0", Summary: "Returns information about the connection.", Handler: cmdClientInfo},
-	{Name: "client|kill", Arity: -3, Flags: FlagAdmin | flagsConn, Group: "connection", Since: "2.4.0", Summary: "Terminates open connections.", Handler: cmdClientKill},
-	{Name: "client|setinfo", Arity: 4, Flags: flagsConn, Group: "connection", Since: "7.2.0", Summary: "Sets information specific to the client or connection.", Handler: cmdClientSetInfo},
-	{Name: "client|reply", Arity: 3, Flags: flagsConn, Group: "connection", Since: "3.2.0", Summary: "Instructs the server whether to reply to commands.", Handler: cmdClientReply},
-	{Name: "client|unblock", Arity: -3, Flags: FlagAdmin | flagsConn, Group: "connection", Since: "5.0.0", Summary: "Unblocks a client blocked by a blocking command from a different connection.", Handler: cmdClientUnblock},
-	{Name: "client|no-evict", Arity: 3, Flags: FlagAdmin | flagsConn, Group: "connection", Since: "7.0.0", Summary: "Sets the client eviction mode of the connection.", Handler: cmdClientNoEvict},
-	{Name: "client|no-touch", Arity: 3, Flags: flagsConn, Group: "connection", Since: "7.2.0", Summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", Handler: cmdClientNoEvict},
+	{Name: "client|list", Arity: -2, Flags: FlagAdmin | flagsConn, Group: "connection", Since: "2.4.0", Summary: "Lists open connections.", Syntax: "[TYPE client-type:(NORMAL | MASTER | REPLICA | PUBSUB)] [ID client-id:int [client-id:int ...]]", Tips: []string{"nondeterministic_output"}, Handler: cmdClientList},
+	{Name: "client|info", Arity: 2, Flags: flagsConn, Group: "connection", Since: "6.2.0", Summary: "Returns information about the connection.", Tips: []string{"nondeterministic_output"}, Handler: cmdClientInfo},
+	{Name: "client|kill", Arity: -3, Flags: FlagAdmin | flagsConn, Group: "connection", Since: "2.4.0", Summary: "Terminates open connections.", Syntax: "filter:(ip:port | new-format:([ID client-id:int] [TYPE client-type:(NORMAL | MASTER | SLAVE | REPLICA | PUBSUB)] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME skipme:(YES | NO)] [MAXAGE maxage:int]))", Handler: cmdClientKill},
+	{Name: "client|setinfo", Arity: 4, Flags: flagsConn, Group: "connection", Since: "7.2.0", Summary: "Sets information specific to the client or connection.", Syntax: "attr:(LIB-NAME libname | LIB-VER libver)", Handler: cmdClientSetInfo},
+	{Name: "client|reply", Arity: 3, Flags: flagsConn, Group: "connection", Since: "3.2.0", Summary: "Instructs the server whether to reply to commands.", Syntax: "action:(ON | OFF | SKIP)", Handler: cmdClientReply},
+	{Name: "client|unblock", Arity: -3, Flags: FlagAdmin | flagsConn, Group: "connection", Since: "5.0.0", Summary: "Unblocks a client blocked by a blocking command from a different connection.", Syntax: "client-id:int [unblock-type:(TIMEOUT | ERROR)]", Handler: cmdClientUnblock},
+	{Name: "client|no-evict", Arity: 3, Flags: FlagAdmin | flagsConn, Group: "connection", Since: "7.0.0", Summary: "Sets the client eviction mode of the connection.", Syntax: "enabled:(ON | OFF)", Handler: cmdClientNoEvict},
+	{Name: "client|no-touch", Arity: 3, Flags: flagsConn, Group: "connection", Since: "7.2.0", Summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", Syntax: "enabled:(ON | OFF)", Handler: cmdClientNoEvict},
 	{Name: "client|help", Arity: 2, Flags: FlagLoading | FlagStale, Group: "connection", Since: "5.0.0", Summary: "Returns helpful text about the different subcommands.", Handler: cmdClientHelp},
 }
 
 var connectionCommands = []*Command{
-	{Name: "ping", Arity: -1, Flags: FlagFast, Group: "connection", Since: "1.0.0", Summary: "Returns the server's liveliness response.", Handler: cmdPing},
-	{Name: "echo", Arity: 2, Flags: FlagFast, Group: "connection", Since: "1.0.0", Summary: "Returns the given string.", Handler: cmdEcho},
+	{Name: "ping", Arity: -1, Flags: FlagFast, Group: "connection", Since: "1.0.0", Summary: "Returns the server's liveliness response.", Syntax: "[message]", Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}, Handler: cmdPing},
+	{Name: "echo", Arity: 2, Flags: FlagFast, Group: "connection", Since: "1.0.0", Summary: "Returns the given string.", Syntax: "message", Handler: cmdEcho},
 	{Name: "quit", Arity: -1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth, Group: "connection", Since: "1.0.0", Summary: "Closes the connection.", Handler: cmdQuit},
 	{Name: "reset", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth, Group: "connection", Since: "6.2.0", Summary: "Resets the connection.", Handler: cmdReset},
-	{Name: "hello", Arity: -1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth, Group: "connection", Since: "6.0.0", Summary: "Handshakes with the Redis server.", Handler: cmdHello},
-	{Name: "select", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Group: "connection", Since: "1.0.0", Summary: "Changes the selected database.", Handler: cmdSelect},
+	{Name: "hello", Arity: -1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth, Group: "connection", Since: "6.0.0", Summary: "Handshakes with the Redis server.", Syntax: "[arguments:(protover:int [AUTH username password] [SETNAME clientname])]", Handler: cmdHello},
+	{Name: "select", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Group: "connection", Since: "1.0.0", Summary: "Changes the selected database.", Syntax: "index:int", Handler: cmdSelect},
 	{Name: "client", Arity: -2, Group: "connection", Since: "2.4.0", Summary: "A container for client connection commands.", Subcommands: clientSubcommands, Handler: cmdClient},
 }

@@ -18,16 +18,6 @@ import (
 // order) for the whole operation, so DEL k1 k2 or RENAME across shards is
 // atomic; whole-database commands take every shard with LockAll.
 
-// Redis's texts of this family that errors.go does not hold.
-const (
-	errInvalidCursor     = "ERR invalid cursor"
-	errFirstDBIndex      = "ERR invalid first DB index"
-	errSecondDBIndex     = "ERR invalid second DB index"
-	errGTAndLT           = "ERR GT and LT options at the same time are not compatible"
-	errUnsupportedOption = "ERR Unsupported option %s"
-	errIntRange          = "ERR value is out of range, value must between -2147483648 and 2147483647"
-)
-
 // scanDefaultCount is SCAN's COUNT when none is given (Redis: 10).
 const scanDefaultCount = 10
 
@@ -452,28 +442,28 @@ func cmdSwapDB(c *Client, args [][]byte) {
 }
 
 var keyCommands = []*Command{
-	{Name: "del", Arity: -2, Flags: FlagWrite, First: 1, Last: -1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Deletes one or more keys.", Handler: cmdDel},
-	{Name: "unlink", Arity: -2, Flags: FlagWrite | FlagFast, First: 1, Last: -1, Step: 1, Group: "generic", Since: "4.0.0", Summary: "Asynchronously deletes one or more keys.", Handler: cmdDel},
-	{Name: "exists", Arity: -2, Flags: FlagReadonly | FlagFast, First: 1, Last: -1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Determines whether one or more keys exist.", Handler: cmdExists},
-	{Name: "type", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Determines the type of value stored at a key.", Handler: cmdType},
-	{Name: "rename", Arity: 3, Flags: FlagWrite, First: 1, Last: 2, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Renames a key and overwrites the destination.", Handler: cmdRename},
-	{Name: "renamenx", Arity: 3, Flags: FlagWrite | FlagFast, First: 1, Last: 2, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Renames a key only when the target key name doesn't exist.", Handler: cmdRename},
-	{Name: "copy", Arity: -3, Flags: FlagWrite | FlagDenyOOM, First: 1, Last: 2, Step: 1, Group: "generic", Since: "6.2.0", Summary: "Copies the value of a key to a new key.", Handler: cmdCopy},
-	{Name: "keys", Arity: 2, Flags: FlagReadonly, Group: "generic", Since: "1.0.0", Summary: "Returns all key names that match a pattern.", Handler: cmdKeys},
-	{Name: "scan", Arity: -2, Flags: FlagReadonly, Group: "generic", Since: "2.8.0", Summary: "Iterates over the key names in the database.", Handler: cmdScan},
-	{Name: "randomkey", Arity: 1, Flags: FlagReadonly, Group: "generic", Since: "1.0.0", Summary: "Returns a random key name from the database.", Handler: cmdRandomKey},
-	{Name: "touch", Arity: -2, Flags: FlagReadonly | FlagFast, First: 1, Last: -1, Step: 1, Group: "generic", Since: "3.2.1", Summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", Handler: cmdTouch},
-	{Name: "expire", Arity: -3, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Sets the expiration time of a key in seconds.", Handler: expireHandler(unitSeconds, false)},
-	{Name: "pexpire", Arity: -3, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.6.0", Summary: "Sets the expiration time of a key in milliseconds.", Handler: expireHandler(unitMillis, false)},
-	{Name: "expireat", Arity: -3, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.2.0", Summary: "Sets the expiration time of a key to a Unix timestamp.", Handler: expireHandler(unitSeconds, true)},
-	{Name: "pexpireat", Arity: -3, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.6.0", Summary: "Sets the expiration time of a key to a Unix milliseconds timestamp.", Handler: expireHandler(unitMillis, true)},
-	{Name: "ttl", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Returns the expiration time in seconds of a key.", Handler: ttlHandler(false, false)},
-	{Name: "pttl", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.6.0", Summary: "Returns the expiration time in milliseconds of a key.", Handler: ttlHandler(true, false)},
-	{Name: "expiretime", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "7.0.0", Summary: "Returns the expiration time of a key as a Unix timestamp.", Handler: ttlHandler(false, true)},
-	{Name: "pexpiretime", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "7.0.0", Summary: "Returns the expiration time of a key as a Unix milliseconds timestamp.", Handler: ttlHandler(true, true)},
-	{Name: "persist", Arity: 2, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.2.0", Summary: "Removes the expiration time of a key.", Handler: cmdPersist},
-	{Name: "dbsize", Arity: 1, Flags: FlagReadonly | FlagFast, Group: "server", Since: "1.0.0", Summary: "Returns the number of keys in the database.", Handler: cmdDBSize},
-	{Name: "flushdb", Arity: -1, Flags: FlagWrite, Group: "server", Since: "1.0.0", Summary: "Remove all keys from the current database.", Handler: cmdFlushDB},
-	{Name: "flushall", Arity: -1, Flags: FlagWrite, Group: "server", Since: "1.0.0", Summary: "Removes all keys from all databases.", Handler: cmdFlushAll},
-	{Name: "swapdb", Arity: 3, Flags: FlagWrite | FlagFast, Group: "server", Since: "4.0.0", Summary: "Swaps two Redis databases.", Handler: cmdSwapDB},
+	{Name: "del", Arity: -2, Flags: FlagWrite, First: 1, Last: -1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Deletes one or more keys.", Syntax: "key [key ...]", Tips: []string{"request_policy:multi_shard", "response_policy:agg_sum"}, Handler: cmdDel},
+	{Name: "unlink", Arity: -2, Flags: FlagWrite | FlagFast, First: 1, Last: -1, Step: 1, Group: "generic", Since: "4.0.0", Summary: "Asynchronously deletes one or more keys.", Syntax: "key [key ...]", Tips: []string{"request_policy:multi_shard", "response_policy:agg_sum"}, Handler: cmdDel},
+	{Name: "exists", Arity: -2, Flags: FlagReadonly | FlagFast, First: 1, Last: -1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Determines whether one or more keys exist.", Syntax: "key [key ...]", Tips: []string{"request_policy:multi_shard", "response_policy:agg_sum"}, Handler: cmdExists},
+	{Name: "type", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Determines the type of value stored at a key.", Syntax: "key", Handler: cmdType},
+	{Name: "rename", Arity: 3, Flags: FlagWrite, First: 1, Last: 2, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Renames a key and overwrites the destination.", Syntax: "key newkey:key", Handler: cmdRename},
+	{Name: "renamenx", Arity: 3, Flags: FlagWrite | FlagFast, First: 1, Last: 2, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Renames a key only when the target key name doesn't exist.", Syntax: "key newkey:key", Handler: cmdRename},
+	{Name: "copy", Arity: -3, Flags: FlagWrite | FlagDenyOOM, First: 1, Last: 2, Step: 1, Group: "generic", Since: "6.2.0", Summary: "Copies the value of a key to a new key.", Syntax: "source:key destination:key [DB destination-db:int] [REPLACE]", Handler: cmdCopy},
+	{Name: "keys", Arity: 2, Flags: FlagReadonly, Group: "generic", Since: "1.0.0", Summary: "Returns all key names that match a pattern.", Syntax: "pattern:pattern", Tips: []string{"request_policy:all_shards", "nondeterministic_output_order"}, ExtraCategories: []string{"dangerous"}, Handler: cmdKeys},
+	{Name: "scan", Arity: -2, Flags: FlagReadonly, Group: "generic", Since: "2.8.0", Summary: "Iterates over the key names in the database.", Syntax: "cursor:int [MATCH pattern:pattern] [COUNT count:int] [TYPE type]", Tips: []string{"nondeterministic_output", "request_policy:special", "response_policy:special"}, Handler: cmdScan},
+	{Name: "randomkey", Arity: 1, Flags: FlagReadonly, Group: "generic", Since: "1.0.0", Summary: "Returns a random key name from the database.", Tips: []string{"request_policy:all_shards", "response_policy:special", "nondeterministic_output"}, ExtraCategories: []string{"keyspace"}, Handler: cmdRandomKey},
+	{Name: "touch", Arity: -2, Flags: FlagReadonly | FlagFast, First: 1, Last: -1, Step: 1, Group: "generic", Since: "3.2.1", Summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", Syntax: "key [key ...]", Tips: []string{"request_policy:multi_shard", "response_policy:agg_sum"}, Handler: cmdTouch},
+	{Name: "expire", Arity: -3, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Sets the expiration time of a key in seconds.", Syntax: "key seconds:int [condition:(NX | XX | GT | LT)]", Handler: expireHandler(unitSeconds, false)},
+	{Name: "pexpire", Arity: -3, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.6.0", Summary: "Sets the expiration time of a key in milliseconds.", Syntax: "key milliseconds:int [condition:(NX | XX | GT | LT)]", Handler: expireHandler(unitMillis, false)},
+	{Name: "expireat", Arity: -3, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.2.0", Summary: "Sets the expiration time of a key to a Unix timestamp.", Syntax: "key unix-time-seconds:unix [condition:(NX | XX | GT | LT)]", Handler: expireHandler(unitSeconds, true)},
+	{Name: "pexpireat", Arity: -3, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.6.0", Summary: "Sets the expiration time of a key to a Unix milliseconds timestamp.", Syntax: "key unix-time-milliseconds:unix [condition:(NX | XX | GT | LT)]", Handler: expireHandler(unitMillis, true)},
+	{Name: "ttl", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Returns the expiration time in seconds of a key.", Syntax: "key", Handler: ttlHandler(false, false)},
+	{Name: "pttl", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.6.0", Summary: "Returns the expiration time in milliseconds of a key.", Syntax: "key", Handler: ttlHandler(true, false)},
+	{Name: "expiretime", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "7.0.0", Summary: "Returns the expiration time of a key as a Unix timestamp.", Syntax: "key", Handler: ttlHandler(false, true)},
+	{Name: "pexpiretime", Arity: 2, Flags: FlagReadonly | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "7.0.0", Summary: "Returns the expiration time of a key as a Unix milliseconds timestamp.", Syntax: "key", Handler: ttlHandler(true, true)},
+	{Name: "persist", Arity: 2, Flags: FlagWrite | FlagFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.2.0", Summary: "Removes the expiration time of a key.", Syntax: "key", Handler: cmdPersist},
+	{Name: "dbsize", Arity: 1, Flags: FlagReadonly | FlagFast, Group: "server", Since: "1.0.0", Summary: "Returns the number of keys in the database.", Tips: []string{"request_policy:all_shards", "response_policy:agg_sum"}, ExtraCategories: []string{"keyspace"}, Handler: cmdDBSize},
+	{Name: "flushdb", Arity: -1, Flags: FlagWrite, Group: "server", Since: "1.0.0", Summary: "Remove all keys from the current database.", Syntax: "[flush-type:(ASYNC | SYNC)]", Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}, ExtraCategories: []string{"keyspace", "dangerous"}, Handler: cmdFlushDB},
+	{Name: "flushall", Arity: -1, Flags: FlagWrite, Group: "server", Since: "1.0.0", Summary: "Removes all keys from all databases.", Syntax: "[flush-type:(ASYNC | SYNC)]", Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}, ExtraCategories: []string{"keyspace", "dangerous"}, Handler: cmdFlushAll},
+	{Name: "swapdb", Arity: 3, Flags: FlagWrite | FlagFast, Group: "server", Since: "4.0.0", Summary: "Swaps two Redis databases.", Syntax: "index1:int index2:int", ExtraCategories: []string{"keyspace", "dangerous"}, Handler: cmdSwapDB},
 }

@@ -136,12 +136,21 @@ func (x *Exec) WriteFrom(db int, key []byte, src *core.Entry) {
 	if e == src {
 		return // same key in the same database: nothing to copy
 	}
-	if e.Live() && e.Kind != src.Kind {
-		x.Delete(db, key, e)
+	if e.Live() && (e.Kind != src.Kind || src.Kind.HasFields()) {
+		x.Delete(db, key, e) // the destination is replaced whole
 		e = x.LookupWrite(db, key)
 	}
-	switch src.Kind {
-	case core.KindString:
+	switch {
+	case src.Kind.HasFields() && src.Fields != nil && src.Fields.Len() > 0:
+		src.Fields.Each(func(name string, r *core.Register) bool {
+			v, _ := r.Value(x.scratch[:0])
+			x.SetField(db, key, e, src.Kind, []byte(name), v)
+			return true
+		})
+		if dl != 0 {
+			x.SetExpiry(db, key, e, dl)
+		}
+	case src.Kind == core.KindString:
 		// The value aliases src's storage or this shard's scratch; the
 		// write copies it before either can change.
 		v, ok := src.Value(x.scratch[:0])

@@ -147,7 +147,7 @@ func (x *Exec) LookupWrite(db int, key []byte) *core.Entry {
 	if e != nil {
 		delete(d.tombs, string(key))
 	} else {
-		e = &core.Entry{}
+		e = &core.Entry{Retain: x.retain}
 	}
 	e.Access = x.lru
 	k := string(key)
@@ -207,8 +207,10 @@ func (x *Exec) unlink(d *DB, key []byte) {
 	d.index.Delete(indexItem{hash: scanHash(key), key: string(key)})
 }
 
-// Delete is an observed-remove of key (DEL, UNLINK, expiry, FLUSHDB).
+// Delete is an observed-remove of key (DEL, UNLINK, expiry, FLUSHDB): the
+// fields of a collection one by one, then the key's value and TTL.
 func (x *Exec) Delete(db int, key []byte, e *core.Entry) {
+	x.deleteFields(db, key, e)
 	dot, ts, p := x.write(db, key)
 	e.Delete(&x.delta, dot, ts)
 	x.emit(db, key, p)

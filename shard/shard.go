@@ -57,6 +57,7 @@ type Exec struct {
 	lru       uint32
 	scratch   []byte
 	spare     []byte
+	names     []string // reusable list of a collection's field names
 	Stats     Stats
 	storeBase time.Time
 }

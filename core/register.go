@@ -1,0 +1,77 @@
+package core
+
+// The writes of a Register, as pure descriptions into a delta (describe*)
+// and as merges of a delta (apply*). Entry uses them for string keys and for
+// each field of a hash, set or sorted set; d.Dot and d.TS are set already.
+
+// describeSet fills d with a whole-value write: the value, the increments
+// it observes, and the base writes it replaces.
+func (r *Register) describeSet(d *Delta, value []byte) {
+	d.Value = value
+	d.Counters = r.Incs.AppendTo(d.Counters)
+	d.Ctx = r.Base.Ctx.AppendTo(d.Ctx)
+	d.Ctx.Add(d.Dot)
+}
+
+// describeIncr fills d with an integer increment and returns the new value.
+func (r *Register) describeIncr(d *Delta, by int64) (int64, error) {
+	cur, err := r.IntValue()
+	if err != nil {
+		return 0, err
+	}
+	n := cur + by
+	if (by > 0 && n < cur) || (by < 0 && n > cur) {
+		return 0, ErrOverflow
+	}
+	c := r.Incs.Get(d.Dot.Replica)
+	c.Seq = d.Dot.Seq
+	c.setInts(c.ints().add(i128Of(by)))
+	d.Counters = append(d.Counters[:0], c)
+	return n, nil
+}
+
+// describeIncrFloat fills d with a float increment.
+func (r *Register) describeIncrFloat(d *Delta, by DD) error {
+	cur, err := r.FloatValue()
+	if err != nil {
+		return err
+	}
+	if n := cur.Add(by); !n.Finite() || !by.Finite() {
+		return ErrNaN
+	}
+	c := r.Incs.Get(d.Dot.Replica)
+	c.Seq = d.Dot.Seq
+	c.setFloats(c.floats().Add(by))
+	d.Counters = append(d.Counters[:0], c)
+	return nil
+}
+
+// describeDel fills d with an observed-remove: the base writes and the
+// increments this register has seen.
+func (r *Register) describeDel(d *Delta) {
+	d.Counters = r.Incs.AppendTo(d.Counters)
+	d.Ctx = r.Base.Ctx.AppendTo(d.Ctx)
+	d.Ctx.Add(d.Dot)
+}
+
+func (r *Register) applySet(d *Delta) {
+	r.Base.Apply(d.Ctx, Elem[BaseValue]{Dot: d.Dot, TS: d.TS, V: BaseValue{Value: d.Value, Obs: d.Counters}}, true)
+}
+
+func (r *Register) applyIncr(d *Delta) { r.Incs.MergeAll(d.Counters) }
+
+func (r *Register) applyDel(d *Delta) {
+	r.Base.Apply(d.Ctx, Elem[BaseValue]{}, false)
+	r.Rem.MergeAll(d.Counters)
+}
+
+// merge joins another register's full state.
+func (r *Register) merge(o *Register) {
+	r.Base.Merge(&o.Base)
+	r.Incs.MergeAll(o.Incs)
+	r.Rem.MergeAll(o.Rem)
+}
+
+// Stable reports whether every context of r is covered by stable, the
+// version vector every region has received: a dead register can then go.
+func (r *Register) Stable(stable VV) bool { return r.Base.Ctx.LessEq(stable) }

@@ -1,0 +1,4 @@
+package net
+
+// geoCommands is filled by the family being built (issue 4).
+var geoCommands = []*Command{}
