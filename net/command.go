@@ -112,9 +112,12 @@ func newTable(families ...[]*Command) *Table {
 			if _, dup := t.byName[c.Name]; dup {
 				panic("BUG: command registered twice: " + c.Name)
 			}
-			c.id = len(t.list)
-			t.byName[c.Name] = c
-			t.list = append(t.list, c)
+			// Each table gets its own copies, so two servers in one
+			// process never share (or race on) a row.
+			cp := *c
+			cp.id = len(t.list)
+			t.byName[cp.Name] = &cp
+			t.list = append(t.list, &cp)
 		}
 	}
 	return t

@@ -46,7 +46,13 @@ func cmdConfigResetStat(c *Client, _ [][]byte) {
 
 // cmdConfigRewrite answers as Redis does without a config file: Meridian
 // does not rewrite one yet, even when Options.ConfigFile names it.
-func cmdConfigRewrite(c *Client, _ [][]byte) { c.Error(errNoConfigFile) }
+func cmdConfigRewrite(c *Client, _ [][]byte) {
+	if c.srv.ConfigFile() == "" {
+		c.Error(errNoConfigFile)
+		return
+	}
+	c.Error(errRewriteUnsupported)
+}
 
 var configHelp = []string{
 	"GET <pattern>",

@@ -39,6 +39,14 @@ const (
 // (src/server.c addReplySubcommandSyntaxError).
 const errSubSyntax = "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP."
 
+// The string family, strings.go (src/t_string.c).
+const (
+	errDecrOverflow = "ERR decrement would overflow"
+	errLCSNotString = "ERR The specified keys must contain string values"
+	errLCSLenAndIdx = "ERR If you want both the length and indexes, please just use IDX."
+	errLCSMemory    = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+)
+
 // The keyspace family, keys.go (src/db.c, expire.c, object.c).
 const (
 	errInvalidCursor     = "ERR invalid cursor"
@@ -66,7 +74,10 @@ const (
 )
 
 // CONFIG, config_cmd.go (src/config.c).
-const errNoConfigFile = "ERR The server is running without a config file"
+const (
+	errNoConfigFile       = "ERR The server is running without a config file"
+	errRewriteUnsupported = "ERR CONFIG REWRITE is not supported by Meridian yet: edit the config file"
+)
 
 // COMMAND GETKEYS, command_cmd.go (src/server.c getKeysSubcommandImpl).
 const (

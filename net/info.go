@@ -77,21 +77,13 @@ type infoSample struct {
 const infoSamples = 16
 
 var (
-	infoStates sync.Map // *Server -> *infoState
-	runIDOnce  sync.Once
-	runID      string // INFO run_id: random per process, as Redis's
-	replID     string // INFO master_replid
+	runIDOnce sync.Once
+	runID     string // INFO run_id: random per process, as Redis's
+	replID    string // INFO master_replid
 )
 
-// infoStateOf returns s's INFO state, made on first use. Any goroutine. It
-// lives in a side map rather than in Server, whose fields loop.go owns.
-func infoStateOf(s *Server) *infoState {
-	if v, ok := infoStates.Load(s); ok {
-		return v.(*infoState)
-	}
-	v, _ := infoStates.LoadOrStore(s, &infoState{})
-	return v.(*infoState)
-}
+// infoStateOf returns s's INFO state. Any goroutine.
+func infoStateOf(s *Server) *infoState { return &s.info }
 
 func randomHex40() string {
 	var b [20]byte
@@ -314,7 +306,7 @@ func infoText(c *Client, sel map[string]bool) []byte {
 			line("configured_hz:%d", cfg.Int("hz"))
 			line("lru_clock:%d", now.Unix()&(1<<24-1))
 			line("executable:%s", exe)
-			line("config_file:")
+			line("config_file:%s", s.ConfigFile())
 			line("io_threads_active:0")
 			line("meridian_version:%s", MeridianVersion)
 			line("go_version:%s", runtime.Version())

@@ -59,6 +59,8 @@ type Server struct {
 	qbufLimit  atomic.Int64
 	limits     atomic.Pointer[resp.Limits]
 
+	info infoState // INFO's samples and peaks
+
 	mu      sync.Mutex
 	clients map[uint64]*Client
 	loops   map[gnet.EventLoop]*loopStats

@@ -27,46 +27,100 @@ func replyValue(c *Client, v []byte, st shard.Status) {
 	}
 }
 
-// parseSet parses SET's options (args[3:]).
-func parseSet(c *Client, args [][]byte) (o shard.SetOptions, ok bool) {
-	expSeen := false
-	for i := 3; i < len(args); i++ {
+// Expiry options of SET and GETEX.
+const (
+	expNone = iota
+	expEX
+	expPX
+	expEXAT
+	expPXAT
+	expKeepTTL
+	expPersist
+)
+
+// extendedArgs are SET's and GETEX's options after Redis's
+// parseExtendedStringArgumentsOrReply: conditions, GET, and one expiry form
+// (repeating the same form is allowed, the last value counts; mixing forms
+// is a syntax error). The expiry value is parsed after all options, so a
+// syntax error wins over a bad number, as in Redis.
+type extendedArgs struct {
+	nx, xx, get bool
+	exp         int
+	val         []byte
+}
+
+func parseExtended(args [][]byte, from int, isSet bool) (o extendedArgs, ok bool) {
+	for i := from; i < len(args); i++ {
 		a := args[i]
+		hasNext := i+1 < len(args)
 		switch {
-		case is(a, "nx") && !o.XX:
-			o.NX = true
-		case is(a, "xx") && !o.NX:
-			o.XX = true
-		case is(a, "get"):
-			o.Get = true
-		case is(a, "keepttl") && !expSeen:
-			o.KeepTTL, expSeen = true, true
-		case (is(a, "ex") || is(a, "px") || is(a, "exat") || is(a, "pxat")) && !expSeen && !o.KeepTTL && i+1 < len(args):
-			expSeen = true
-			v, okv := argInt(args[i+1])
-			if !okv {
-				c.Error(ErrNotInteger)
-				return o, false
-			}
-			unit := unitSeconds
-			if is(a, "px") || is(a, "pxat") {
-				unit = unitMillis
-			}
-			abs := is(a, "exat") || is(a, "pxat")
-			d, okd := deadlineFrom(c.Now, v, unit, abs)
-			if !okd {
-				c.Error(invalidExpire(args[0]))
-				return o, false
-			}
-			o.Deadline = d
-			o.Expired = d <= c.Now && abs
+		case isSet && is(a, "nx") && !o.xx:
+			o.nx = true
+		case isSet && is(a, "xx") && !o.nx:
+			o.xx = true
+		case isSet && is(a, "get"):
+			o.get = true
+		case isSet && is(a, "keepttl") && (o.exp == expNone || o.exp == expKeepTTL):
+			o.exp = expKeepTTL
+		case !isSet && is(a, "persist") && (o.exp == expNone || o.exp == expPersist):
+			o.exp = expPersist
+		case hasNext && expiryWord(a) != expNone && (o.exp == expNone || o.exp == expiryWord(a)):
+			o.exp, o.val = expiryWord(a), args[i+1]
 			i++
 		default:
-			c.Error(ErrSyntax)
 			return o, false
 		}
 	}
 	return o, true
+}
+
+func expiryWord(a []byte) int {
+	switch {
+	case is(a, "ex"):
+		return expEX
+	case is(a, "px"):
+		return expPX
+	case is(a, "exat"):
+		return expEXAT
+	case is(a, "pxat"):
+		return expPXAT
+	}
+	return expNone
+}
+
+// deadline turns the parsed expiry into an absolute deadline; it writes the
+// error reply and returns ok=false when the value is bad.
+func (o extendedArgs) deadline(c *Client, cmd []byte) (d int64, expired, ok bool) {
+	if o.val == nil {
+		return 0, false, true
+	}
+	v, ok := argInt(o.val)
+	if !ok {
+		c.Error(ErrNotInteger)
+		return 0, false, false
+	}
+	unit, abs := unitSeconds, o.exp == expEXAT || o.exp == expPXAT
+	if o.exp == expPX || o.exp == expPXAT {
+		unit = unitMillis
+	}
+	d, ok = deadlineFrom(c.Now, v, unit, abs)
+	if !ok {
+		c.Error(invalidExpire(cmd))
+		return 0, false, false
+	}
+	return d, abs && d <= c.Now, true
+}
+
+// parseSet parses SET's options (args[3:]).
+func parseSet(c *Client, args [][]byte) (o shard.SetOptions, ok bool) {
+	x, ok := parseExtended(args, 3, true)
+	if !ok {
+		c.Error(ErrSyntax)
+		return o, false
+	}
+	o.NX, o.XX, o.Get, o.KeepTTL = x.nx, x.xx, x.get, x.exp == expKeepTTL
+	o.Deadline, o.Expired, ok = x.deadline(c, args[0])
+	return o, ok
 }
 
 func cmdSet(c *Client, args [][]byte) {
@@ -140,35 +194,14 @@ func cmdGetDel(c *Client, args [][]byte) {
 }
 
 func cmdGetEx(c *Client, args [][]byte) {
-	var ch shard.ExpiryChange
-	for i := 2; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case is(a, "persist") && !ch.Set:
-			ch.Set = true
-		case (is(a, "ex") || is(a, "px") || is(a, "exat") || is(a, "pxat")) && !ch.Set && i+1 < len(args):
-			ch.Set = true
-			v, ok := argInt(args[i+1])
-			if !ok {
-				c.Error(ErrNotInteger)
-				return
-			}
-			unit := unitSeconds
-			if is(a, "px") || is(a, "pxat") {
-				unit = unitMillis
-			}
-			abs := is(a, "exat") || is(a, "pxat")
-			d, ok := deadlineFrom(c.Now, v, unit, abs)
-			if !ok {
-				c.Error(invalidExpire(args[0]))
-				return
-			}
-			ch.Deadline, ch.Expired = d, abs && d <= c.Now
-			i++
-		default:
-			c.Error(ErrSyntax)
-			return
-		}
+	opts, ok := parseExtended(args, 2, false)
+	if !ok {
+		c.Error(ErrSyntax)
+		return
+	}
+	ch := shard.ExpiryChange{Set: opts.exp != expNone}
+	if ch.Deadline, ch.Expired, ok = opts.deadline(c, args[0]); !ok {
+		return
 	}
 	sh := c.srv.store.ShardFor(args[1])
 	x := sh.Lock(c.Now)
@@ -376,7 +409,7 @@ func cmdIncr(c *Client, args [][]byte) {
 		by = v
 		if is(args[0], "decrby") {
 			if v == -1<<63 {
-				c.Error("ERR decrement would overflow")
+				c.Error(errDecrOverflow)
 				return
 			}
 			by = -v
@@ -494,16 +527,16 @@ func cmdLCS(c *Client, args [][]byte) {
 	b := append([]byte(nil), vb...)
 	m.Unlock()
 	if sta == shard.WrongType || stb == shard.WrongType {
-		c.Error("ERR The specified keys must contain string values")
+		c.Error(errLCSNotString)
 		return
 	}
 	if getIdx && getLen {
-		c.Error("ERR If you want both the length and indexes, please just use IDX.")
+		c.Error(errLCSLenAndIdx)
 		return
 	}
 	alen, blen := len(a), len(b)
 	if uint64(alen+1)*uint64(blen+1) > uint64(c.srv.cfg.Int("proto-max-bulk-len"))/4 {
-		c.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+		c.Error(errLCSMemory)
 		return
 	}
 	w := blen + 1

@@ -29,6 +29,10 @@ func TestStringCommands(t *testing.T) {
 			{[]any{"set", "k", "v", "ex", "abc"}, "error: ERR value is not an integer or out of range"},
 			{[]any{"set", "k", "v", "ex", "9223372036854775807"}, "error: ERR invalid expire time in 'set' command"},
 			{[]any{"set", "k", "v", "bogus"}, "error: ERR syntax error"},
+			{[]any{"set", "k", "v", "px", "1", "px", "100000"}, "OK"}, // the same form twice: the last counts
+			{[]any{"ttl", "k"}, "100"},
+			{[]any{"set", "k", "v", "ex", "abc", "nx", "xx"}, "error: ERR syntax error"}, // options before the number
+			{[]any{"set", "k", "v", "keepttl", "keepttl"}, "OK"},
 			{[]any{"set", "k"}, "error: ERR wrong number of arguments for 'set' command"},
 			{[]any{"get"}, "error: ERR wrong number of arguments for 'get' command"},
 			{[]any{"get", "a", "b"}, "error: ERR wrong number of arguments for 'get' command"},
@@ -52,6 +56,8 @@ func TestStringCommands(t *testing.T) {
 			{[]any{"ttl", "ge"}, "-1"},
 			{[]any{"getex", "ge", "ex", "0"}, "error: ERR invalid expire time in 'getex' command"},
 			{[]any{"getex", "ge", "persist", "ex", "1"}, "error: ERR syntax error"},
+			{[]any{"getex", "ge", "persist", "persist"}, "v"},
+			{[]any{"getex", "ge", "nx"}, "error: ERR syntax error"},
 			{[]any{"getex", "ge", "pxat", "1"}, "v"},
 			{[]any{"exists", "ge"}, "0"},
 			{[]any{"getex", "nosuch"}, "<nil>"},
