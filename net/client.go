@@ -40,6 +40,7 @@ type Client struct {
 	batch     []*Command // commands of the current read, for timing
 	reads     uint64     // reads served, to time one in 64
 	keys      [][]byte   // reusable list of a multi-key command's keys
+	block     blockState // BLPOP and friends: see blocking.go
 	buf       []byte     // scratch for values copied out of a shard
 
 	name    atomic.Pointer[string]

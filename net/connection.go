@@ -453,9 +453,20 @@ func cmdClientUnblock(c *Client, args [][]byte) {
 		c.Error(errUnblockReason)
 		return
 	}
-	if _, ok := argInt(args[2]); !ok {
+	id, ok := argInt(args[2])
+	if !ok {
 		c.Error(ErrNotInteger)
 		return
+	}
+	reason := int32(unblockTimeout)
+	if len(args) == 4 && is(args[3], "error") {
+		reason = unblockError
+	}
+	for _, o := range c.srv.Clients() {
+		if int64(o.ID) == id && o.unblockRemote(reason) {
+			c.W.AppendInt(1)
+			return
+		}
 	}
 	c.W.AppendInt(0)
 }

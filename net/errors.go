@@ -39,6 +39,9 @@ const (
 // (src/server.c addReplySubcommandSyntaxError).
 const errSubSyntax = "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP."
 
+// Blocking commands, blocking.go (src/blocked.c).
+const errUnblocked = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
 // The string family, strings.go (src/t_string.c).
 const (
 	errDecrOverflow = "ERR decrement would overflow"

@@ -315,7 +315,7 @@ func infoText(c *Client, sel map[string]bool) []byte {
 			line("connected_clients:%d", s.Connected())
 			line("cluster_connections:0")
 			line("maxclients:%d", cfg.Int("maxclients"))
-			line("blocked_clients:0")
+			line("blocked_clients:%d", s.BlockedClients())
 			line("tracking_clients:0")
 			line("clients_in_timeout_table:0")
 			line("total_blocking_keys:0")

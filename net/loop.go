@@ -222,6 +222,8 @@ func (s *Server) OnClose(gc gnet.Conn, _ error) gnet.Action {
 		return gnet.None
 	}
 	s.connected.Add(-1)
+	c.Now = time.Now().UnixMilli()
+	c.Unpark(nil)
 	s.mu.Lock()
 	delete(s.clients, c.ID)
 	s.mu.Unlock()
@@ -244,6 +246,11 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 	c.W.Reset()
 	consumed := 0
 	c.batch = c.batch[:0]
+	if c.block.blocked {
+		// A retry of the blocked command starts now: a wake-up from here
+		// on must schedule another one.
+		c.block.woken.Store(false)
+	}
 	for !c.closing {
 		n, args, err := c.parser.Next(buf[consumed:])
 		if err != nil {
@@ -259,7 +266,15 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 		if len(args) == 0 {
 			continue
 		}
-		if cmd := s.dispatch(c, args); cmd != nil {
+		cmd := s.dispatch(c, args)
+		if c.block.parked {
+			// A blocking command waits: leave its bytes at the head of
+			// the input and run nothing after it until it is served.
+			c.block.parked = false
+			consumed -= n
+			break
+		}
+		if cmd != nil {
 			c.batch = append(c.batch, cmd)
 		}
 	}

@@ -196,6 +196,9 @@ func (x *Exec) settle(db int, key []byte, e *core.Entry) {
 	} else if len(d.expires) > 0 {
 		delete(d.expires, string(key))
 	}
+	if len(x.waiting) > 0 {
+		x.wakeHead(db, key)
+	}
 }
 
 func (x *Exec) unlink(d *DB, key []byte) {

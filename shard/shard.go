@@ -58,6 +58,7 @@ type Exec struct {
 	scratch   []byte
 	spare     []byte
 	names     []string // reusable list of a collection's field names
+	waiting   map[waitKey][]Waiter
 	Stats     Stats
 	storeBase time.Time
 }
