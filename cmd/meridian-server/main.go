@@ -13,6 +13,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof"
 	stdnet "net"
 	"os"
 	"os/signal"
@@ -100,6 +102,12 @@ func run(argv []string) error {
 	})
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLvl}))
 	slog.SetDefault(log)
+
+	if addr := os.Getenv("MERIDIAN_PPROF"); addr != "" {
+		// Profiling for those who ask: go tool pprof http://ADDR/debug/pprof/profile
+		go func() { log.Warn("pprof stopped", "err", http.ListenAndServe(addr, nil)) }()
+		log.Info("pprof listening", "addr", addr)
+	}
 
 	shards := int(cfg.Int("shards"))
 	if shards <= 0 {
