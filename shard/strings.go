@@ -59,7 +59,11 @@ func (x *Exec) Set(db int, key, value []byte, o SetOptions, oldBuf []byte) SetRe
 		r.Status = NotDone
 		return r
 	}
-	e = x.LookupWrite(db, key)
+	if e == nil {
+		e = x.LookupWrite(db, key)
+	} else {
+		e.Access = x.lru // the live entry Peek found: no second lookup
+	}
 	x.SetString(db, key, e, value, o.KeepTTL, o.Deadline)
 	if o.Expired {
 		x.Delete(db, key, e)
