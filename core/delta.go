@@ -56,7 +56,7 @@ type Delta struct {
 	Counters Counters
 	Refs     []Dot // the elements a list write refers to
 	Ctx      VV    // context of the base component
-	ExpCtx   VV // context of the expiry component
+	ExpCtx   VV    // context of the expiry component
 	Deadline int64
 }
 

@@ -550,10 +550,9 @@ func (e *Entry) resetPayload() {
 // Merge joins another entry's full state into e (full sync).
 func (e *Entry) Merge(o *Entry) {
 	e.Exp.Merge(&o.Exp)
-	if o.Kind == KindNone {
-		return
-	}
-	if !e.adoptKind(o.Kind, o.KindRep, o.KindTS) {
+	// A state without a type (only a delete's contexts) merges its
+	// register contexts; a typed one first settles the type.
+	if o.Kind != KindNone && !e.adoptKind(o.Kind, o.KindRep, o.KindTS) {
 		return
 	}
 	e.Register.merge(&o.Register)

@@ -8,7 +8,7 @@ package core
 // it observes, and the base writes it replaces.
 func (r *Register) describeSet(d *Delta, value []byte) {
 	d.Value = value
-	d.Counters = r.Incs.AppendTo(d.Counters)
+	d.Counters = r.observed(d.Counters)
 	d.Ctx = r.Base.Ctx.AppendTo(d.Ctx)
 	d.Ctx.Add(d.Dot)
 }
@@ -49,9 +49,24 @@ func (r *Register) describeIncrFloat(d *Delta, by DD) error {
 // describeDel fills d with an observed-remove: the base writes and the
 // increments this register has seen.
 func (r *Register) describeDel(d *Delta) {
-	d.Counters = r.Incs.AppendTo(d.Counters)
+	d.Counters = r.observed(d.Counters)
 	d.Ctx = r.Base.Ctx.AppendTo(d.Ctx)
 	d.Ctx.Add(d.Dot)
+}
+
+// observed is every increment this register knows to have happened: those
+// it received, and those that the writes and deletes it received had
+// observed (knowledge is transitive: a SET that saw C's increment, once
+// received here, makes our next write come after that increment too, even
+// before the increment itself arrives). A write or delete observes all of
+// it. The result reuses dst.
+func (r *Register) observed(dst Counters) Counters {
+	dst = r.Incs.AppendTo(dst)
+	for i := range r.Base.Elems {
+		dst.MergeAll(r.Base.Elems[i].V.Obs)
+	}
+	dst.MergeAll(r.Rem)
+	return dst
 }
 
 func (r *Register) applySet(d *Delta) {

@@ -79,7 +79,17 @@ type event struct {
 	by       int64  // evIncr
 	keepTTL  bool   // evSet
 	deadline int64  // evSet without keepTTL, evExpire
-	obs      map[int]bool
+	// What the write knew of, per component, as the implementation's
+	// deltas carry it: kb the base writes (SETs), ke the expiry writes, ki
+	// the increments. Knowledge is transitive, but only through the
+	// deltas that carry that component's context: base writes and
+	// increments through SETs and DELs, expiry writes through expiry
+	// writers (SET without KEEPTTL, EXPIRE, PERSIST) and DELs.
+	kb, ke, ki map[int]bool
+}
+
+func (e *event) writesExpiry() bool {
+	return e.kind == evExpire || (e.kind == evSet && !e.keepTTL)
 }
 
 // msg is one encoded delta in an outbox.
@@ -179,10 +189,36 @@ func (s *sim) commit(r *simRegion, key string, p int, ev *event) {
 		ev.key = key
 		ev.dot = d.Dot
 		ev.ts = d.TS
+		// What a write observed is everything that happened before it:
+		// the events applied here and, transitively, what they observed
+		// (a DEL received from C that had seen B's SET makes a later write
+		// here come after B's SET, even before B's SET itself arrives).
 		applied := r.appliedSet(key)
-		ev.obs = make(map[int]bool, len(applied))
+		ev.kb, ev.ke, ev.ki = map[int]bool{}, map[int]bool{}, map[int]bool{}
 		for k := range applied {
-			ev.obs[k] = true
+			y := s.events[k]
+			if y.kind == evSet {
+				ev.kb[k] = true
+			}
+			if y.writesExpiry() {
+				ev.ke[k] = true
+			}
+			if y.kind == evIncr {
+				ev.ki[k] = true
+			}
+			if y.kind == evSet || y.kind == evDel {
+				for j := range y.kb {
+					ev.kb[j] = true
+				}
+				for j := range y.ki {
+					ev.ki[j] = true
+				}
+			}
+			if y.writesExpiry() || y.kind == evDel {
+				for j := range y.ke {
+					ev.ke[j] = true
+				}
+			}
 		}
 		applied[ev.id] = true
 		s.events = append(s.events, ev)
@@ -461,21 +497,25 @@ func (s *sim) modelView(r *simRegion, key string) (v view, total *big.Int, base 
 	}
 	// observedBy reports whether an event applied here that satisfies
 	// remover had observed x.
-	observedBy := func(x *event, remover func(y *event) bool) bool {
+	// known picks the component of a remover's knowledge that x is in.
+	observedBy := func(x *event, remover func(y *event) bool, known func(y *event) map[int]bool) bool {
 		for _, y := range evs {
-			if y != x && y.obs[x.id] && remover(y) {
+			if y != x && known(y)[x.id] && remover(y) {
 				return true
 			}
 		}
 		return false
 	}
+	knownBase := func(y *event) map[int]bool { return y.kb }
+	knownIncr := func(y *event) map[int]bool { return y.ki }
+	knownExp := func(y *event) map[int]bool { return y.ke }
 	baseRemover := func(y *event) bool { return y.kind == evSet || y.kind == evDel }
 	delRemover := func(y *event) bool { return y.kind == evDel }
 	expRemover := func(y *event) bool {
 		return y.kind == evDel || y.kind == evExpire || (y.kind == evSet && !y.keepTTL)
 	}
 	for _, x := range evs {
-		if x.kind == evSet && !observedBy(x, baseRemover) {
+		if x.kind == evSet && !observedBy(x, baseRemover, knownBase) {
 			if base == nil || core.LWWLater(x.ts, x.dot.Replica, base.ts, base.dot.Replica) {
 				base = x
 			}
@@ -487,10 +527,10 @@ func (s *sim) modelView(r *simRegion, key string) (v view, total *big.Int, base 
 		if x.kind != evIncr {
 			continue
 		}
-		if base != nil && base.obs[x.id] {
+		if base != nil && base.ki[x.id] {
 			continue
 		}
-		if observedBy(x, delRemover) {
+		if observedBy(x, delRemover, knownIncr) {
 			continue
 		}
 		unobserved = true
@@ -521,7 +561,7 @@ func (s *sim) modelView(r *simRegion, key string) (v view, total *big.Int, base 
 	}
 	persist := false
 	for _, x := range evs {
-		if !expRemover(x) || x.kind == evDel || observedBy(x, expRemover) {
+		if !expRemover(x) || x.kind == evDel || observedBy(x, expRemover, knownExp) {
 			continue
 		}
 		if x.deadline == 0 {

@@ -150,6 +150,8 @@ func (x *Exec) WriteFrom(db int, key []byte, src *core.Entry) {
 		if dl != 0 {
 			x.SetExpiry(db, key, e, dl)
 		}
+	case src.Kind == core.KindList:
+		x.writeListFrom(db, key, e, src)
 	case src.Kind == core.KindString:
 		// The value aliases src's storage or this shard's scratch; the
 		// write copies it before either can change.

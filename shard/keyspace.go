@@ -214,6 +214,7 @@ func (x *Exec) unlink(d *DB, key []byte) {
 // fields of a collection one by one, then the key's value and TTL.
 func (x *Exec) Delete(db int, key []byte, e *core.Entry) {
 	x.deleteFields(db, key, e)
+	x.deleteList(db, key, e)
 	dot, ts, p := x.write(db, key)
 	e.Delete(&x.delta, dot, ts)
 	x.emit(db, key, p)
