@@ -414,6 +414,117 @@ func parseMPop(c *Client, args [][]byte, at int) (keys [][]byte, left bool, coun
 	return args[at+1 : where], left, count, true
 }
 
+// The blocking pops (see blocking.go): each tries the non-blocking
+// operation under the keys' shards; when every key is empty it waits on
+// them, and a retry after a wake-up runs the same code again.
+
+// cmdBPop serves BLPOP and BRPOP key [key ...] timeout.
+func cmdBPop(c *Client, args [][]byte) {
+	left := is(args[0], "blpop")
+	deadline, ok := c.BlockDeadline(args[len(args)-1])
+	if !ok {
+		return
+	}
+	keys := args[1 : len(args)-1]
+	m := c.srv.store.LockKeys(keys, c.Now)
+	defer m.Unlock()
+	for _, k := range keys {
+		vals, st := m.For(k).ListPop(c.DB, k, left, 1, nil)
+		switch {
+		case st == shard.WrongType:
+			c.Unpark(&m)
+			c.Error(ErrWrongType)
+			return
+		case st == shard.OK && len(vals) > 0:
+			c.Unpark(&m)
+			c.W.AppendArrayLen(2)
+			c.W.AppendBulk(k)
+			c.W.AppendBulk(vals[0])
+			return
+		}
+	}
+	if c.BlockGiveUp(deadline, c.W.AppendNullArray) {
+		c.Unpark(&m)
+		return
+	}
+	for _, k := range keys {
+		m.For(k).Block(c.DB, k, c.Waiter())
+	}
+	c.Park(keys, deadline)
+}
+
+// cmdBLMove serves BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+// and BRPOPLPUSH source destination timeout.
+func cmdBLMove(c *Client, args [][]byte) {
+	fromLeft, toLeft := false, true
+	if is(args[0], "blmove") {
+		var ok1, ok2 bool
+		fromLeft, ok1 = listSide(args[3])
+		toLeft, ok2 = listSide(args[4])
+		if !ok1 || !ok2 {
+			c.Error(ErrSyntax)
+			return
+		}
+	}
+	deadline, ok := c.BlockDeadline(args[len(args)-1])
+	if !ok {
+		return
+	}
+	keys := [2][]byte{args[1], args[2]}
+	m := c.srv.store.LockKeys(keys[:], c.Now)
+	defer m.Unlock()
+	v, st := m.ListMove(c.DB, args[1], args[2], fromLeft, toLeft, c.Buf())
+	switch {
+	case st == shard.WrongType:
+		c.Unpark(&m)
+		c.Error(ErrWrongType)
+	case st == shard.OK:
+		c.Unpark(&m)
+		c.W.AppendBulk(v)
+		c.KeepBuf(v)
+	case c.BlockGiveUp(deadline, c.W.AppendNull):
+		c.Unpark(&m)
+	default:
+		m.For(args[1]).Block(c.DB, args[1], c.Waiter())
+		c.Park(keys[:1], deadline)
+	}
+}
+
+// cmdBLMPop serves BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT n].
+func cmdBLMPop(c *Client, args [][]byte) {
+	deadline, ok := c.BlockDeadline(args[1])
+	if !ok {
+		return
+	}
+	keys, left, count, ok := parseMPop(c, args, 2)
+	if !ok {
+		return
+	}
+	m := c.srv.store.LockKeys(keys, c.Now)
+	defer m.Unlock()
+	i, vals, st := m.ListMPop(c.DB, keys, left, int(count), nil)
+	switch {
+	case st == shard.WrongType:
+		c.Unpark(&m)
+		c.Error(ErrWrongType)
+	case st == shard.OK:
+		c.Unpark(&m)
+		c.W.AppendArrayLen(2)
+		c.W.AppendBulk(keys[i])
+		c.W.AppendArrayLen(len(vals))
+		for _, v := range vals {
+			c.W.AppendBulk(v)
+		}
+	case c.BlockGiveUp(deadline, c.W.AppendNullArray):
+		c.Unpark(&m)
+	default:
+		for _, k := range keys {
+			m.For(k).Block(c.DB, k, c.Waiter())
+		}
+		c.Park(keys, deadline)
+	}
+}
+
 var listCommands = []*Command{
 	{Name: "lpush", Arity: -3, Flags: FlagWrite | FlagDenyOOM | FlagFast, First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Prepends one or more elements to a list. Creates the key if it doesn't exist.", Syntax: "key element [element ...]", Handler: pushHandler(true, false)},
 	{Name: "rpush", Arity: -3, Flags: FlagWrite | FlagDenyOOM | FlagFast, First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Appends one or more elements to a list. Creates the key if it doesn't exist.", Syntax: "key element [element ...]", Handler: pushHandler(false, false)},
@@ -431,5 +542,10 @@ var listCommands = []*Command{
 	{Name: "lpos", Arity: -3, Flags: FlagReadonly, First: 1, Last: 1, Step: 1, Group: "list", Since: "6.0.6", Summary: "Returns the index of matching elements in a list.", Syntax: "key element [RANK rank:int] [COUNT num-matches:int] [MAXLEN len:int]", Handler: cmdLPos},
 	{Name: "lmove", Arity: 5, Flags: FlagWrite | FlagDenyOOM, First: 1, Last: 2, Step: 1, Group: "list", Since: "6.2.0", Summary: "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", Syntax: "source:key destination:key wherefrom:(LEFT | RIGHT) whereto:(LEFT | RIGHT)", Handler: cmdLMove},
 	{Name: "rpoplpush", Arity: 3, Flags: FlagWrite | FlagDenyOOM, First: 1, Last: 2, Step: 1, Group: "list", Since: "1.2.0", Summary: "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", Syntax: "source:key destination:key", Handler: cmdRPopLPush},
+	{Name: "blpop", Arity: -3, Flags: FlagWrite | FlagBlocking, First: 1, Last: -2, Step: 1, Group: "list", Since: "2.0.0", Summary: "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", Syntax: "key [key ...] timeout:double", Handler: cmdBPop},
+	{Name: "brpop", Arity: -3, Flags: FlagWrite | FlagBlocking, First: 1, Last: -2, Step: 1, Group: "list", Since: "2.0.0", Summary: "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", Syntax: "key [key ...] timeout:double", Handler: cmdBPop},
+	{Name: "blmove", Arity: 6, Flags: FlagWrite | FlagDenyOOM | FlagBlocking, First: 1, Last: 2, Step: 1, Group: "list", Since: "6.2.0", Summary: "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", Syntax: "source:key destination:key wherefrom:(LEFT | RIGHT) whereto:(LEFT | RIGHT) timeout:double", Handler: cmdBLMove},
+	{Name: "brpoplpush", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagBlocking, First: 1, Last: 2, Step: 1, Group: "list", Since: "2.2.0", Summary: "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", Syntax: "source:key destination:key timeout:double", Handler: cmdBLMove},
+	{Name: "blmpop", Arity: -5, Flags: FlagWrite | FlagBlocking, Group: "list", Since: "7.0.0", Summary: "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", Syntax: "timeout:double numkeys:int key [key ...] where:(LEFT | RIGHT) [COUNT count:int]", Handler: cmdBLMPop},
 	{Name: "lmpop", Arity: -4, Flags: FlagWrite, Group: "list", Since: "7.0.0", Summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", Syntax: "numkeys:int key [key ...] where:(LEFT | RIGHT) [COUNT count:int]", Handler: cmdLMPop},
 }
