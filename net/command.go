@@ -22,6 +22,10 @@ const (
 	FlagPubSub
 	FlagNoAuth
 	FlagSkipMonitor
+	// FlagMovableKeys marks commands whose keys COMMAND's First/Last/Step
+	// cannot locate (a numkeys argument says how many follow); Redis sets
+	// it itself for such key specs, so COMMAND INFO shows it.
+	FlagMovableKeys
 )
 
 // flagsAdmin are the flags Redis's administrative commands carry (CONFIG's
@@ -37,6 +41,7 @@ var flagOrder = []struct {
 	{FlagWrite, "write"}, {FlagReadonly, "readonly"}, {FlagDenyOOM, "denyoom"}, {FlagAdmin, "admin"},
 	{FlagPubSub, "pubsub"}, {FlagNoScript, "noscript"}, {FlagBlocking, "blocking"}, {FlagLoading, "loading"},
 	{FlagStale, "stale"}, {FlagSkipMonitor, "skip_monitor"}, {FlagFast, "fast"}, {FlagNoAuth, "no_auth"},
+	{FlagMovableKeys, "movablekeys"},
 }
 
 // Names lists the flags as COMMAND INFO prints them, in its order.
@@ -65,6 +70,9 @@ type Command struct {
 	// First, Last and Step locate the key arguments (Redis's key specs in
 	// their legacy form): Last -1 means the last argument.
 	First, Last, Step int
+	// NumKeysAt is the index of a numkeys argument (LMPOP, ZUNION, ...):
+	// that many keys follow it. 0 when the command has none.
+	NumKeysAt int
 	// Subcommands are a container's (CLIENT, CONFIG, ...) subcommands; its
 	// Handler dispatches to them with runSub.
 	Subcommands []*Command
@@ -155,16 +163,22 @@ func checkArity(arity, n int) bool {
 // KeyPositions returns the indexes of the key arguments of args under cmd's
 // key spec (COMMAND GETKEYS, and routing of multi-key commands).
 func (cmd *Command) KeyPositions(args [][]byte) []int {
-	if cmd.First <= 0 {
-		return nil
-	}
-	last := cmd.Last
-	if last < 0 {
-		last = len(args) + last
-	}
 	var out []int
-	for i := cmd.First; i <= last && i < len(args); i += cmd.Step {
-		out = append(out, i)
+	if cmd.First > 0 {
+		last := cmd.Last
+		if last < 0 {
+			last = len(args) + last
+		}
+		for i := cmd.First; i <= last && i < len(args); i += cmd.Step {
+			out = append(out, i)
+		}
+	}
+	if at := cmd.NumKeysAt; at > 0 && at < len(args) {
+		if n, ok := argInt(args[at]); ok && n > 0 {
+			for i := at + 1; i <= at+int(n) && i < len(args); i++ {
+				out = append(out, i)
+			}
+		}
 	}
 	return out
 }

@@ -103,7 +103,7 @@ func cmdCommandGetKeys(c *Client, args [][]byte) {
 	case cmd == nil:
 		c.Error(errInvalidCommand)
 		return
-	case cmd.First <= 0:
+	case cmd.First <= 0 && cmd.NumKeysAt == 0:
 		c.Error(errNoKeyArgs)
 		return
 	case !checkArity(cmd.Arity, len(line)):

@@ -143,7 +143,7 @@ func objectSub(c *Client, key []byte, fn func(e *core.Entry)) {
 // would hold as raw after APPEND or SETRANGE still reports by its content.
 func stringEncoding(e *core.Entry, v []byte) string {
 	if e.Kind != core.KindString {
-		return "unknown"
+		return "raw" // a HyperLogLog is a raw string in Redis
 	}
 	if len(v) <= 20 {
 		if _, ok := core.ParseInt(v); ok {
@@ -191,9 +191,71 @@ func lfuPolicy(c *Client) bool {
 
 func cmdObjectEncoding(c *Client, args [][]byte) {
 	objectSub(c, args[2], func(e *core.Entry) {
+		if enc := collectionEncoding(c, e); enc != "" {
+			c.W.AppendBulkString(enc)
+			return
+		}
 		v, _ := e.Value(c.Buf())
 		c.W.AppendBulkString(stringEncoding(e, v))
 	})
+}
+
+// collectionEncoding names the encoding Redis 7.2 would use for a list,
+// hash, set or sorted set of this size under the *-max-listpack-* and
+// set-max-intset-entries parameters ("" for strings). Meridian keeps one
+// representation per type; the name tells clients and tools what Redis
+// would do with the same data.
+func collectionEncoding(c *Client, e *core.Entry) string {
+	cfg := c.srv.cfg
+	small := func(maxEntries, maxValue string, also func(name string) bool) bool {
+		if e.Fields == nil || int64(e.Fields.Len()) > cfg.Int(maxEntries) {
+			return false
+		}
+		fits := true
+		limit := int(cfg.Int(maxValue))
+		e.Fields.Each(func(name string, r *core.Register) bool {
+			v, _ := r.Value(nil)
+			fits = len(name) <= limit && (also == nil || also(string(v)))
+			return fits
+		})
+		return fits
+	}
+	switch e.Kind {
+	case core.KindList:
+		l := e.List()
+		if l != nil && l.Bytes()+2*l.Len() <= 8192 && l.Len() <= 128 {
+			return "listpack"
+		}
+		return "quicklist"
+	case core.KindHash:
+		limit := int(cfg.Int("hash-max-listpack-value"))
+		if small("hash-max-listpack-entries", "hash-max-listpack-value", func(v string) bool { return len(v) <= limit }) {
+			return "listpack"
+		}
+		return "hashtable"
+	case core.KindSet:
+		ints := e.Fields != nil && int64(e.Fields.Len()) <= cfg.Int("set-max-intset-entries")
+		if ints {
+			e.Fields.Each(func(name string, _ *core.Register) bool {
+				_, ok := core.ParseInt([]byte(name))
+				ints = ok
+				return ok
+			})
+		}
+		switch {
+		case ints:
+			return "intset"
+		case small("set-max-listpack-entries", "set-max-listpack-value", nil):
+			return "listpack"
+		}
+		return "hashtable"
+	case core.KindZSet:
+		if small("zset-max-listpack-entries", "zset-max-listpack-value", nil) {
+			return "listpack"
+		}
+		return "skiplist"
+	}
+	return ""
 }
 
 func cmdObjectRefCount(c *Client, args [][]byte) {
