@@ -389,6 +389,7 @@ func (e *Entry) Delete(d *Delta, dot Dot, ts Timestamp) {
 	d.reset(OpDel, dot, ts)
 	d.Kind = e.Kind
 	e.Register.describeDel(d)
+	e.DescribeObjectDel(d)
 	d.ExpCtx = e.Exp.Ctx.AppendTo(d.ExpCtx)
 	d.ExpCtx.Add(dot)
 	e.Apply(d)
@@ -499,6 +500,7 @@ func (e *Entry) Apply(d *Delta) bool {
 	case OpDel:
 		e.Register.applyDel(d)
 		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{}, false)
+		e.ApplyObjectDel(d)
 	case OpExpire:
 		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{Dot: d.Dot, TS: d.TS, V: Deadline(d.Deadline)}, true)
 	case OpFieldSet, OpFieldIncr, OpFieldDel:

@@ -152,6 +152,8 @@ func (x *Exec) WriteFrom(db int, key []byte, src *core.Entry) {
 		}
 	case src.Kind == core.KindList:
 		x.writeListFrom(db, key, e, src)
+	case src.Kind == core.KindHLL:
+		x.writeFromHLL(db, key, e, src)
 	case src.Kind == core.KindString:
 		// The value aliases src's storage or this shard's scratch; the
 		// write copies it before either can change.

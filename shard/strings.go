@@ -49,10 +49,10 @@ func (x *Exec) Set(db int, key, value []byte, o SetOptions, oldBuf []byte) SetRe
 		e = x.Peek(db, key)
 	}
 	if e != nil && o.Get {
-		if e.Kind != core.KindString {
+		v, st := x.stringOf(e) // an HLL reads as its Redis string
+		if st != OK {
 			return SetResult{Status: WrongType}
 		}
-		v, _ := e.Value(x.scratch[:0])
 		r.Old, r.HadOld = append(oldBuf[:0], v...), true
 	}
 	if (o.NX && e != nil) || (o.XX && e == nil) {
@@ -72,23 +72,24 @@ func (x *Exec) Set(db int, key, value []byte, o SetOptions, oldBuf []byte) SetRe
 }
 
 // GetString returns the visible value of a string key (status NotFound or
-// WrongType otherwise). The value aliases shard memory or scratch: use it
-// before releasing the shard.
+// WrongType otherwise). A HyperLogLog reads as Redis's HLL string, since
+// Redis keeps HyperLogLogs as strings (GET, STRLEN, GETRANGE, the bit
+// commands). The value aliases shard memory or scratch: use it before
+// releasing the shard.
 func (x *Exec) GetString(db int, key []byte) ([]byte, Status) {
 	e := x.Lookup(db, key)
 	if e == nil {
 		return nil, NotFound
 	}
-	if e.Kind != core.KindString {
-		return nil, WrongType
-	}
-	v, _ := e.Value(x.scratch[:0])
-	return v, OK
+	return x.stringOf(e)
 }
 
 // Incr adds by to an integer string (INCR, INCRBY, DECR, DECRBY).
 func (x *Exec) Incr(db int, key []byte, by int64) (int64, Status, error) {
 	if e := x.Peek(db, key); e != nil && e.Kind != core.KindString {
+		if e.Kind == core.KindHLL { // a Redis HLL string is not a number
+			return 0, OK, core.ErrNotInteger
+		}
 		return 0, WrongType, nil
 	}
 	e := x.LookupWrite(db, key)
@@ -100,6 +101,9 @@ func (x *Exec) Incr(db int, key []byte, by int64) (int64, Status, error) {
 // new value formatted into buf.
 func (x *Exec) IncrFloat(db int, key []byte, by core.DD, buf []byte) ([]byte, Status, error) {
 	if e := x.Peek(db, key); e != nil && e.Kind != core.KindString {
+		if e.Kind == core.KindHLL {
+			return nil, OK, core.ErrNotFloat
+		}
 		return nil, WrongType, nil
 	}
 	e := x.LookupWrite(db, key)
@@ -112,12 +116,12 @@ func (x *Exec) IncrFloat(db int, key []byte, by core.DD, buf []byte) ([]byte, St
 // buffer, and returns the new value, or ok=false to leave the key as it is.
 func (x *Exec) Modify(db int, key []byte, fn func(cur []byte, exists bool, buf []byte) (nv []byte, ok bool)) Status {
 	e := x.Peek(db, key)
-	if e != nil && e.Kind != core.KindString {
-		return WrongType
-	}
 	var cur []byte
 	if e != nil {
-		cur, _ = e.Value(x.scratch[:0])
+		var st Status
+		if cur, st = x.stringOf(e); st != OK { // an HLL reads as its Redis string
+			return WrongType
+		}
 	}
 	nv, ok := fn(cur, e != nil, x.scratch2())
 	if !ok {
@@ -150,10 +154,10 @@ func (x *Exec) GetDel(db int, key []byte, buf []byte) ([]byte, Status) {
 	if e == nil {
 		return nil, NotFound
 	}
-	if e.Kind != core.KindString {
+	v, st := x.stringOf(e)
+	if st != OK {
 		return nil, WrongType
 	}
-	v, _ := e.Value(x.scratch[:0])
 	out := append(buf[:0], v...)
 	x.Delete(db, key, e)
 	return out, OK
@@ -172,10 +176,10 @@ func (x *Exec) GetEx(db int, key []byte, ch ExpiryChange, buf []byte) ([]byte, S
 	if e == nil {
 		return nil, NotFound
 	}
-	if e.Kind != core.KindString {
+	v, st := x.stringOf(e)
+	if st != OK {
 		return nil, WrongType
 	}
-	v, _ := e.Value(x.scratch[:0])
 	out := append(buf[:0], v...)
 	switch {
 	case !ch.Set:
