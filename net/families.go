@@ -12,6 +12,7 @@ func commandFamilies() [][]*Command {
 		zsetCommands,       // zsets.go
 		geoCommands,        // geo.go: on sorted sets
 		listCommands,       // lists.go
+		sortCommands,       // sort.go: SORT, SORT_RO
 		hllCommands,        // hyperloglog.go
 		keyCommands,        // keys.go: the keyspace and whole-database commands
 		connectionCommands, // connection.go: PING, HELLO, SELECT, CLIENT, ...
