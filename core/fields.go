@@ -10,9 +10,14 @@ package core
 // A removed name's register stays as a tombstone while Retain is set (a
 // region with peers), so a late delta it covers is recognised; Len counts
 // only live names.
+//
+// A sorted set's Fields also orders its live members by (score, member) in
+// z (see zindex.go), which apply and merge keep in step with every
+// register change; hashes and sets leave z nil and pay nothing for it.
 type Fields struct {
 	M    map[string]*Register
 	live int
+	z    *ztree
 }
 
 // Len is the number of live names.
@@ -38,16 +43,25 @@ func (f *Fields) Each(fn func(name string, r *Register) bool) {
 }
 
 func (f *Fields) apply(d *Delta, retain bool) {
+	if f.z == nil && d.Kind == KindZSet {
+		f.zbuild()
+	}
 	r := f.M[string(d.Field)]
 	was := false
+	name := "" // the map's key when this write creates it, shared by the index
 	if r == nil {
 		if d.Op == OpFieldDel && !retain {
 			return // nothing here to remove, and no one to remember for
 		}
 		r = &Register{}
-		f.M[string(d.Field)] = r
+		name = string(d.Field)
+		f.M[name] = r
 	} else {
 		was = r.Live()
+	}
+	var old float64
+	if f.z != nil && was {
+		old = ScoreOf(r)
 	}
 	switch d.Op {
 	case OpFieldSet:
@@ -58,6 +72,9 @@ func (f *Fields) apply(d *Delta, retain bool) {
 		r.applyDel(d)
 	}
 	f.settle(string(d.Field), r, was, retain)
+	if f.z != nil {
+		zupdate(f, name, d.Field, r, was, old)
+	}
 }
 
 // settle keeps the live count and drops a dead register when no region
@@ -85,8 +102,18 @@ func (f *Fields) merge(o *Fields, retain bool) {
 		} else {
 			was = r.Live()
 		}
+		var old float64
+		if f.z != nil && was {
+			old = ScoreOf(r)
+		}
 		r.merge(or)
 		f.settle(k, r, was, retain)
+		if f.z != nil {
+			zupdate(f, k, k, r, was, old)
+		}
+	}
+	if f.z == nil && o.z != nil {
+		f.zbuild() // a sorted set's first full state
 	}
 }
 

@@ -144,6 +144,11 @@ func (x *Exec) WriteFrom(db int, key []byte, src *core.Entry) {
 	case src.Kind.HasFields() && src.Fields != nil && src.Fields.Len() > 0:
 		src.Fields.Each(func(name string, r *core.Register) bool {
 			v, _ := r.Value(x.scratch[:0])
+			if src.Kind == core.KindZSet {
+				// The score as the index holds it (rounded once), so a
+				// copy orders exactly like its source.
+				v = core.AppendScore(x.scratch[:0], core.ScoreOf(r))
+			}
 			x.SetField(db, key, e, src.Kind, []byte(name), v)
 			return true
 		})

@@ -149,3 +149,26 @@ func TestBlockedClientDisconnects(t *testing.T) {
 	mustDo(t, admin, "rpush", "gone", "kept")
 	want(t, admin, "[kept]", "lrange", "gone", "0", "-1")
 }
+
+func TestBlockingSortedSetPops(t *testing.T) {
+	p := startServer(t)
+	admin := p.client(t, 2)
+	for _, proto := range []int{2, 3} {
+		a := p.client(t, proto)
+		ch := async(a, "bzpopmin", "z1", "z2", 5)
+		waitBlocked(t, admin, 1)
+		mustDo(t, admin, "zadd", "z2", "2", "b", "1", "a")
+		if r := recv(t, ch); r.err != nil || fmt.Sprint(r.v) != "[z2 a 1]" {
+			t.Fatalf("resp%d: BZPOPMIN = %v, %v", proto, r.v, r.err)
+		}
+		want(t, a, "[z2 b 2]", "bzpopmax", "z2", "0")
+		want(t, a, "<nil>", "bzpopmin", "z2", "0.05")
+		ch = async(a, "bzmpop", "5", "2", "z3", "z4", "max", "count", "2")
+		waitBlocked(t, admin, 1)
+		mustDo(t, admin, "zadd", "z4", "1", "x", "2", "y", "3", "z")
+		if r := recv(t, ch); r.err != nil || fmt.Sprint(r.v) != "[z4 [[z 3] [y 2]]]" {
+			t.Fatalf("resp%d: BZMPOP = %v, %v", proto, r.v, r.err)
+		}
+		mustDo(t, admin, "del", "z4")
+	}
+}
