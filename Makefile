@@ -6,6 +6,7 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 REQUESTS  ?= 200000
 ROUNDS    ?= 3
+TESTS     ?= set,get,incr,lpush,rpush,lpop,sadd,hset,spop,zadd,zpopmin,lrange_100
 BIN       := bin
 
 .PHONY: all build run test race lint fuzz bench bench-go clean
@@ -49,7 +50,8 @@ bench-go:
 bench: build
 	@command -v redis-benchmark >/dev/null || { echo "redis-benchmark is missing: apt-get install -y redis-tools redis-server"; exit 1; }
 	$(BIN)/meridian-bench --meridian $(BIN)/meridian-server --floor $(BIN)/meridian-floor \
-		--requests $(REQUESTS) --rounds $(ROUNDS) --out docs/benchmarks/latest.md --json docs/benchmarks/latest.json
+		--tests $(TESTS) --requests $(REQUESTS) --rounds $(ROUNDS) \
+		--out docs/benchmarks/latest.md --json docs/benchmarks/latest.json
 
 clean:
 	rm -rf $(BIN)
