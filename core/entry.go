@@ -319,10 +319,7 @@ func (e *Register) FloatValue() (DD, error) {
 	if n.isInt {
 		return n.i.dd(), nil
 	}
-	if !n.f.Finite() {
-		return DD{}, ErrNotFloat
-	}
-	return n.f, nil
+	return n.f, nil // "inf" is a float: adding to it fails as NaN or Infinity, as in Redis
 }
 
 // The local writes below describe themselves into d (a scratch delta the

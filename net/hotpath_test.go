@@ -37,6 +37,9 @@ var hotCommands = map[string]string{
 	"SET":  "*3\r\n$3\r\nSET\r\n$16\r\nkey:000000000042\r\n$3\r\nxxx\r\n",
 	"GET":  "*2\r\n$3\r\nGET\r\n$16\r\nkey:000000000042\r\n",
 	"INCR": "*2\r\n$4\r\nINCR\r\n$7\r\ncounter\r\n",
+	"HSET": "*4\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nf\r\n$3\r\nxxx\r\n",
+	"HGET": "*3\r\n$4\r\nHGET\r\n$1\r\nh\r\n$1\r\nf\r\n",
+	"ZADD": "*4\r\n$4\r\nZADD\r\n$1\r\nz\r\n$1\r\n1\r\n$1\r\nm\r\n",
 }
 
 // TestHotPathAllocatesNothing is the zero-allocation promise for GET, SET
@@ -54,7 +57,7 @@ func TestHotPathAllocatesNothing(t *testing.T) {
 }
 
 func BenchmarkDispatch(b *testing.B) {
-	for _, name := range []string{"SET", "GET", "INCR"} {
+	for _, name := range []string{"SET", "GET", "INCR", "HSET", "HGET", "ZADD"} {
 		b.Run(name, func(b *testing.B) {
 			c := newTestClient(b)
 			w := []byte(hotCommands[name])

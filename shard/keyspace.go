@@ -315,6 +315,16 @@ func (x *Exec) CollectTombstones(stable func(partition int) core.VV) int {
 			}
 		}
 	}
+	// Inside live keys: removed fields and list elements.
+	for _, d := range x.dbs {
+		for k, e := range d.keys {
+			if e.Fields != nil {
+				n += e.Fields.CollectTombstones(stable(PartitionOf(Hash([]byte(k)))))
+			} else if l := e.List(); l != nil {
+				n += l.CollectTombstones(stable(PartitionOf(Hash([]byte(k)))))
+			}
+		}
+	}
 	x.Stats.TombstonesFreed += uint64(n)
 	return n
 }

@@ -164,6 +164,8 @@ func TestCounters(t *testing.T) {
 			{[]any{"incrbyfloat", "t", "0.1"}, "0.3"},
 			{[]any{"incrbyfloat", "nf", "1e400"}, "error: ERR increment would produce NaN or Infinity"},
 			{[]any{"incrbyfloat", "nf", "3"}, "3"},
+			{[]any{"set", "infv", "inf"}, "OK"},
+			{[]any{"incrbyfloat", "infv", "1"}, "error: ERR increment would produce NaN or Infinity"},
 			{[]any{"append", "nf", "0"}, "2"},
 			{[]any{"get", "nf"}, "30"},
 			{[]any{"incr", "nf"}, "31"},
