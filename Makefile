@@ -29,7 +29,7 @@ test:
 
 ## race: the tests under the race detector
 race:
-	$(GO) test -race -count=1 -timeout 15m ./...
+	MERIDIAN_TEST_RACE=1 $(GO) test -race -count=1 -timeout 15m ./...
 
 ## lint: gofmt and go vet
 lint:

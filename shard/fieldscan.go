@@ -28,7 +28,7 @@ func ScanFields(e *core.Entry, cursor uint64, count int, fn func(name string, r 
 		return 0
 	}
 	n := f.Len()
-	if n <= smallCollection && cursor == 0 {
+	if n <= smallCollection { // whatever the cursor, as Redis for a listpack
 		f.Each(func(name string, r *core.Register) bool {
 			fn(name, r)
 			return true

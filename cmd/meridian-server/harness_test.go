@@ -26,7 +26,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	serverBin = filepath.Join(dir, "meridian-server")
-	build := exec.Command("go", "build", "-o", serverBin, ".")
+	args := []string{"build", "-o", serverBin}
+	if os.Getenv("MERIDIAN_TEST_RACE") != "" {
+		// make race: the server under test runs with the race detector,
+		// and any report it prints fails the test that started it.
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, ".")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "cannot build meridian-server:", err)
@@ -76,6 +82,9 @@ func startServerArgs(t testing.TB, port int, argv ...string) *proc {
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
 		_ = p.cmd.Wait()
+		if strings.Contains(p.log.String(), "DATA RACE") {
+			t.Errorf("the server reported a data race:\n%s", p.log.String())
+		}
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
