@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/meridiandb/meridian/core"
-	"github.com/meridiandb/meridian/net/config"
 	"github.com/meridiandb/meridian/shard"
 )
 
@@ -339,34 +338,9 @@ func hashRandOne(c *Client, key []byte) {
 // field, value, ... in both protocols. Pages come from shard.ScanFields:
 // small hashes in one page, larger ones by ranges of field hashes.
 func cmdHScan(c *Client, args [][]byte) {
-	cursor, ok := parseCursor(args[2])
+	sc, ok := parseCollectionScan(c, args)
 	if !ok {
-		c.Error(errInvalidCursor)
 		return
-	}
-	count := int64(scanDefaultCount)
-	var pat string
-	usePat := false
-	optErr := ""
-	for i := 3; i < len(args) && optErr == ""; i += 2 {
-		more := i+1 < len(args)
-		switch a := args[i]; {
-		case is(a, "count") && more:
-			v, ok := argInt(args[i+1])
-			switch {
-			case !ok:
-				optErr = ErrNotInteger
-			case v < 1:
-				optErr = ErrSyntax
-			default:
-				count = v
-			}
-		case is(a, "match") && more:
-			pat = string(args[i+1])
-			usePat = pat != "*"
-		default:
-			optErr = ErrSyntax
-		}
 	}
 	sh := c.srv.store.ShardFor(args[1])
 	x := sh.Lock(c.Now)
@@ -377,16 +351,11 @@ func cmdHScan(c *Client, args [][]byte) {
 		c.Error(ErrWrongType)
 		return
 	case st == shard.NotFound:
-		c.W.AppendArrayLen(2)
-		c.W.AppendBulkString("0")
-		c.W.AppendArrayLen(0)
+		replyEmptyScan(c)
 		return
-	case optErr != "":
-		c.Error(optErr)
+	case sc.optErr != "":
+		c.Error(sc.optErr)
 		return
-	}
-	if count > math.MaxInt32 {
-		count = math.MaxInt32 // a page never needs more: ScanFields sizes pages itself
 	}
 	// The page's length must precede it: collect the kept fields first,
 	// values copied into one buffer, then reply.
@@ -396,8 +365,8 @@ func cmdHScan(c *Client, args [][]byte) {
 	}
 	var page []kept
 	buf := c.Buf()
-	next := x.HScan(e, cursor, int(count), func(name string, v []byte) {
-		if usePat && !config.GlobMatch(pat, name, false) {
+	next := x.HScan(e, sc.cursor, sc.count, func(name string, v []byte) {
+		if !sc.matches(name) {
 			return
 		}
 		from := len(buf)

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/meridiandb/meridian/net/config"
 	"github.com/meridiandb/meridian/shard"
 )
 
@@ -304,34 +303,9 @@ func cmdSInterCard(c *Client, args [][]byte) {
 // come last. Pages come from shard.ScanFields: small sets in one page,
 // larger ones by ranges of member hashes.
 func cmdSScan(c *Client, args [][]byte) {
-	cursor, ok := parseCursor(args[2])
+	sc, ok := parseCollectionScan(c, args)
 	if !ok {
-		c.Error(errInvalidCursor)
 		return
-	}
-	count := int64(scanDefaultCount)
-	var pat string
-	usePat := false
-	optErr := ""
-	for i := 3; i < len(args) && optErr == ""; i += 2 {
-		more := i+1 < len(args)
-		switch a := args[i]; {
-		case is(a, "count") && more:
-			v, ok := argInt(args[i+1])
-			switch {
-			case !ok:
-				optErr = ErrNotInteger
-			case v < 1:
-				optErr = ErrSyntax
-			default:
-				count = v
-			}
-		case is(a, "match") && more:
-			pat = string(args[i+1])
-			usePat = pat != "*"
-		default:
-			optErr = ErrSyntax
-		}
 	}
 	sh := c.srv.store.ShardFor(args[1])
 	x := sh.Lock(c.Now)
@@ -342,21 +316,16 @@ func cmdSScan(c *Client, args [][]byte) {
 		c.Error(ErrWrongType)
 		return
 	case st == shard.NotFound:
-		c.W.AppendArrayLen(2)
-		c.W.AppendBulkString("0")
-		c.W.AppendArrayLen(0)
+		replyEmptyScan(c)
 		return
-	case optErr != "":
-		c.Error(optErr)
+	case sc.optErr != "":
+		c.Error(sc.optErr)
 		return
 	}
-	if count > math.MaxInt32 {
-		count = math.MaxInt32 // a page never needs more: ScanFields sizes pages itself
-	}
-	page, next := shard.SScan(e, cursor, int(count), nil)
+	page, next := shard.SScan(e, sc.cursor, sc.count, nil)
 	kept := page[:0]
 	for _, name := range page {
-		if !usePat || config.GlobMatch(pat, name, false) {
+		if sc.matches(name) {
 			kept = append(kept, name)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/meridiandb/meridian/core"
-	"github.com/meridiandb/meridian/net/config"
 	"github.com/meridiandb/meridian/net/resp"
 	"github.com/meridiandb/meridian/shard"
 )
@@ -689,69 +688,41 @@ const zscanSmall = 128
 // the key (absent: an empty page), then the options, as Redis checks them.
 // Scores are bulk strings in the formatting of ZSCORE.
 func cmdZScan(c *Client, args [][]byte) {
-	cursor, ok := parseCursor(args[2])
+	sc, ok := parseCollectionScan(c, args)
 	if !ok {
-		c.Error(errInvalidCursor)
 		return
 	}
 	sh := c.srv.store.ShardFor(args[1])
 	x := sh.Lock(c.Now)
 	defer sh.Unlock()
 	z, st := x.ZSetRead(c.DB, args[1])
-	switch st {
-	case shard.WrongType:
+	switch {
+	case st == shard.WrongType:
 		c.Error(ErrWrongType)
 		return
-	case shard.NotFound:
-		c.W.AppendArrayLen(2)
-		c.W.AppendBulkString("0")
-		c.W.AppendArrayLen(0)
+	case st == shard.NotFound:
+		replyEmptyScan(c)
 		return
-	}
-	count := int64(scanDefaultCount)
-	var pat string
-	usePat := false
-	for i := 3; i < len(args); i += 2 {
-		more := i+1 < len(args)
-		switch a := args[i]; {
-		case is(a, "count") && more:
-			v, ok := argInt(args[i+1])
-			if !ok {
-				c.Error(ErrNotInteger)
-				return
-			}
-			if v < 1 {
-				c.Error(ErrSyntax)
-				return
-			}
-			count = v
-		case is(a, "match") && more:
-			pat = string(args[i+1])
-			usePat = pat != "*"
-		default:
-			c.Error(ErrSyntax)
-			return
-		}
-	}
-	if count > math.MaxInt32 {
-		count = math.MaxInt32
+	case sc.optErr != "":
+		c.Error(sc.optErr)
+		return
 	}
 	p := getZItems()
 	page := *p
 	var next uint64
-	if z.Len() <= zscanSmall && cursor == 0 {
+	if z.Len() <= zscanSmall {
 		// A small set in one page, in score order, as Redis serves its
 		// listpack encoding.
 		z.Ascend(0, func(it core.ZItem) bool {
-			if !usePat || config.GlobMatch(pat, it.Member, false) {
+			if sc.matches(it.Member) {
 				page = append(page, it)
 			}
 			return true
 		})
 	} else {
 		e := x.Peek(c.DB, args[1])
-		next = shard.ScanFields(e, cursor, int(count), func(name string, r *core.Register) {
-			if !usePat || config.GlobMatch(pat, name, false) {
+		next = shard.ScanFields(e, sc.cursor, sc.count, func(name string, r *core.Register) {
+			if sc.matches(name) {
 				page = append(page, core.ZItem{Score: core.ScoreOf(r), Member: name})
 			}
 		})
