@@ -787,36 +787,6 @@ func TestSets_SAddExistingAllocatesNothing(t *testing.T) {
 	}
 }
 
-// TestSets_AddIntoLargeSetIsLinear is the no-quadratic promise as a test:
-// adding the second 200k members of a set costs about what the first 200k
-// did (a generous factor absorbs map growth and noise).
-func TestSets_AddIntoLargeSetIsLinear(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
-	}
-	s := fxStore(t, Config{Shards: 1})
-	sh := s.Shard(0)
-	x := sh.Lock(now)
-	defer sh.Unlock()
-	const n = 200_000
-	m := make([][]byte, 1)
-	batch := func(from int) time.Duration {
-		start := time.Now()
-		for i := from; i < from+n; i++ {
-			m[0] = strconv.AppendInt(m[0][:0], int64(i), 10)
-			x.SAdd(0, []byte("s"), m)
-		}
-		return time.Since(start)
-	}
-	first := batch(0)
-	second := batch(n)
-	if second > 4*first+50*time.Millisecond {
-		t.Fatalf("adding members %d..%d took %v, the first %d took %v", n, 2*n, second, n, first)
-	}
-	if c, _ := x.SCard(0, []byte("s")); c != 2*n {
-		t.Fatalf("SCARD = %d", c)
-	}
-}
 
 // sxBench holds the only shard of a fresh store for a benchmark, with a
 // set "s" of n members "member:<i>".
