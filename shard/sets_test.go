@@ -787,7 +787,6 @@ func TestSets_SAddExistingAllocatesNothing(t *testing.T) {
 	}
 }
 
-
 // sxBench holds the only shard of a fresh store for a benchmark, with a
 // set "s" of n members "member:<i>".
 func sxBench(b *testing.B, n int) *Exec {
