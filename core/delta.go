@@ -43,7 +43,7 @@ type Delta struct {
 	Op    Op
 	Flags uint8
 	// Kind is the type the write belongs to, and KindRep/KindTS the stamp
-	// of the write that created that type (see Entry.adoptKind).
+	// of the write that created that type (see Entry.target).
 	Kind     Kind
 	KindRep  ReplicaID
 	KindTS   Timestamp

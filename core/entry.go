@@ -101,6 +101,9 @@ type Entry struct {
 	Exp MVReg[Deadline]
 	// Access is the LRU clock of the last access in seconds (OBJECT IDLETIME).
 	Access uint32
+	// dormant holds the data of types that lost a type conflict and had
+	// to leave their slot (see target); nil almost always.
+	dormant []*Entry
 }
 
 // Register is a string-valued CRDT: whole-value writes (Base) plus
@@ -480,94 +483,230 @@ func (e *Entry) field(k Kind, name []byte) *Register {
 
 // Apply merges a delta, local or remote, into the entry. Applying the same
 // delta twice, or deltas of different origins in any order, gives the same
-// state (deltas of one origin arrive in order). It reports false when the
-// delta lost a type conflict and was dropped.
+// state (deltas of one origin arrive in order). It reports false only for a
+// kind this build does not know.
 func (e *Entry) Apply(d *Delta) bool {
-	if d.Op != OpDel && d.Op != OpExpire && !e.adoptKind(d.Kind, d.KindRep, d.KindTS) {
-		return false
+	switch d.Op {
+	case OpExpire:
+		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{Dot: d.Dot, TS: d.TS, V: Deadline(d.Deadline)}, true)
+		return true
+	case OpDel:
+		// The string slot is only ever a string's, so its part applies
+		// here whatever the key's type; an HLL's delete-wins part goes to
+		// wherever this key keeps HLL data.
+		e.Register.applyDel(d)
+		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{}, false)
+		if d.Kind == KindHLL {
+			t := e
+			if occ := e.occupant(slotObj); occ != KindHLL && e.Kind != KindNone && e.Kind != KindHLL {
+				t = e.container(KindHLL)
+			}
+			t.ApplyObjectDel(d)
+		}
+		return true
 	}
+	t := e.target(d.Kind, d.KindRep, d.KindTS)
 	switch d.Op {
 	case OpStrSet:
-		e.Register.applySet(d)
+		t.Register.applySet(d)
 		if d.Flags&FlagExpiry != 0 {
 			e.Exp.Apply(d.ExpCtx, Elem[Deadline]{Dot: d.Dot, TS: d.TS, V: Deadline(d.Deadline)}, true)
 		}
 	case OpStrIncr:
-		e.Register.applyIncr(d)
-	case OpDel:
-		e.Register.applyDel(d)
-		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{}, false)
-		e.ApplyObjectDel(d)
-	case OpExpire:
-		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{Dot: d.Dot, TS: d.TS, V: Deadline(d.Deadline)}, true)
+		t.Register.applyIncr(d)
 	case OpFieldSet, OpFieldIncr, OpFieldDel:
-		if e.Fields == nil {
-			e.Fields = &Fields{M: make(map[string]*Register)}
+		if t.Fields == nil {
+			t.Fields = &Fields{M: make(map[string]*Register), kind: d.Kind}
 		}
-		e.Fields.apply(d, e.Retain)
+		t.Fields.apply(d, e.Retain)
 	default:
-		if e.Obj == nil {
-			e.Obj = newObject(d.Kind)
-			if e.Obj == nil {
+		if t.Obj == nil {
+			t.Obj = newObject(d.Kind)
+			if t.Obj == nil {
 				return false // a kind this build does not know: refused by the decoder already
 			}
 		}
-		e.Obj.Apply(d, e.Retain)
+		t.Obj.Apply(d, e.Retain)
 	}
 	return true
 }
 
-// adoptKind settles the key's type before a write of kind k created at
-// (rep, ts) applies: the type whose creating write is later (LWW) wins, and
-// the loser's data is dropped (SEMANTICS.md 8). It reports false when the
-// write belongs to the losing type. Liveness plays no part, so every region
-// decides alike whatever it has deleted meanwhile.
-func (e *Entry) adoptKind(k Kind, rep ReplicaID, ts Timestamp) bool {
+// The slots of an Entry: each type keeps its data in one, and types of
+// different slots never disturb each other's data.
+const (
+	slotNone = iota
+	slotRegister
+	slotFields
+	slotObj
+)
+
+func slotOf(k Kind) int {
 	switch {
-	case e.Kind == KindNone:
-	case e.Kind == k:
-		if !LWWLater(ts, rep, e.KindTS, e.KindRep) {
-			return true
-		}
-	case !LWWLater(ts, rep, e.KindTS, e.KindRep):
-		return false
-	default:
-		e.resetPayload()
+	case k == KindString:
+		return slotRegister
+	case k.HasFields():
+		return slotFields
+	case k == KindList || k == KindHLL:
+		return slotObj
 	}
-	e.Kind, e.KindRep, e.KindTS = k, rep, ts
-	return true
+	return slotNone
 }
 
-// resetPayload drops the data of the key's current type (it lost a type
-// conflict, or a tombstone of another type is being reused).
-func (e *Entry) resetPayload() {
-	e.Register = Register{}
-	e.Fields = nil
-	e.Obj = nil
+// occupant is the type whose data fills a slot now (KindNone: empty).
+func (e *Entry) occupant(slot int) Kind {
+	switch slot {
+	case slotRegister:
+		return KindString
+	case slotFields:
+		if e.Fields != nil {
+			return e.Fields.kind
+		}
+	case slotObj:
+		switch e.Obj.(type) {
+		case *List:
+			return KindList
+		case *HLL:
+			return KindHLL
+		}
+	}
+	return KindNone
+}
+
+// target settles the key's type before a write of kind k created at
+// (rep, ts) applies, and returns the entry that holds k's data. The type
+// whose creating write is later (LWW) is the key's type (SEMANTICS.md 8);
+// the losers' data is kept apart and invisible — in its own slot when that
+// slot is free, else in a dormant container — rather than dropped, so every
+// region holds the same data for every type whatever order its deltas came
+// in, and a type that wins later merges with all of its earlier writes.
+func (e *Entry) target(k Kind, rep ReplicaID, ts Timestamp) *Entry {
+	switch {
+	case e.Kind == k:
+		if LWWLater(ts, rep, e.KindTS, e.KindRep) {
+			e.KindRep, e.KindTS = rep, ts
+		}
+		return e
+	case e.Kind == KindNone || LWWLater(ts, rep, e.KindTS, e.KindRep):
+		e.Kind, e.KindRep, e.KindTS = k, rep, ts
+		e.claim(k)
+		return e
+	}
+	s := slotOf(k)
+	if occ := e.occupant(s); s != slotOf(e.Kind) && (occ == k || occ == KindNone) {
+		return e // the losing type's data can stay in its own, unused slot
+	}
+	c := e.container(k)
+	if LWWLater(ts, rep, c.KindTS, c.KindRep) {
+		c.KindRep, c.KindTS = rep, ts
+	}
+	return c
+}
+
+// claim makes k's slot hold k's data: another type's data there moves to
+// that type's container, and k's data waiting in a container comes back.
+func (e *Entry) claim(k Kind) {
+	s := slotOf(k)
+	if occ := e.occupant(s); occ != KindNone && occ != k {
+		e.container(occ).takeSlot(s, e)
+	}
+	for i, c := range e.dormant {
+		if c.Kind == k {
+			e.takeSlot(s, c)
+			e.dormant = append(e.dormant[:i], e.dormant[i+1:]...)
+			if len(e.dormant) == 0 {
+				e.dormant = nil
+			}
+			return
+		}
+	}
+}
+
+// container returns the dormant container of kind k, making it.
+func (e *Entry) container(k Kind) *Entry {
+	for _, c := range e.dormant {
+		if c.Kind == k {
+			return c
+		}
+	}
+	c := &Entry{Kind: k, Retain: e.Retain}
+	e.dormant = append(e.dormant, c)
+	return c
+}
+
+// takeSlot merges from's data in slot s into e's and empties from's.
+func (e *Entry) takeSlot(s int, from *Entry) {
+	switch s {
+	case slotRegister:
+		e.Register.merge(&from.Register)
+		from.Register = Register{}
+	case slotFields:
+		if from.Fields == nil {
+			return
+		}
+		if e.Fields == nil {
+			e.Fields = from.Fields
+		} else {
+			e.Fields.merge(from.Fields, e.Retain)
+		}
+		from.Fields = nil
+	case slotObj:
+		if from.Obj == nil {
+			return
+		}
+		if e.Obj == nil {
+			e.Obj = from.Obj
+		} else {
+			e.Obj.Merge(from.Obj, e.Retain)
+		}
+		from.Obj = nil
+	}
+}
+
+// mergeSlot merges o's data of kind k (in o's slot for k) into e.
+func (e *Entry) mergeSlot(k Kind, rep ReplicaID, ts Timestamp, o *Entry) {
+	t := e.target(k, rep, ts)
+	switch slotOf(k) {
+	case slotRegister:
+		if t != e {
+			t.Register.merge(&o.Register)
+		}
+	case slotFields:
+		if o.Fields == nil {
+			return
+		}
+		if t.Fields == nil {
+			t.Fields = &Fields{M: make(map[string]*Register), kind: k}
+		}
+		t.Fields.merge(o.Fields, e.Retain)
+	case slotObj:
+		if o.Obj == nil {
+			return
+		}
+		if t.Obj == nil {
+			t.Obj = newObject(k)
+		}
+		if t.Obj != nil {
+			t.Obj.Merge(o.Obj, e.Retain)
+		}
+	}
 }
 
 // Merge joins another entry's full state into e (full sync).
 func (e *Entry) Merge(o *Entry) {
 	e.Exp.Merge(&o.Exp)
-	// A state without a type (only a delete's contexts) merges its
-	// register contexts; a typed one first settles the type.
-	if o.Kind != KindNone && !e.adoptKind(o.Kind, o.KindRep, o.KindTS) {
-		return
+	e.Register.merge(&o.Register) // the string slot is only ever a string's
+	if o.Kind != KindNone {
+		e.mergeSlot(o.Kind, o.KindRep, o.KindTS, o)
 	}
-	e.Register.merge(&o.Register)
-	if o.Fields != nil {
-		if e.Fields == nil {
-			e.Fields = &Fields{M: make(map[string]*Register)}
+	// o's other types: in its other slots (stamped as losers), and in its
+	// containers.
+	for s := slotFields; s <= slotObj; s++ {
+		if occ := o.occupant(s); occ != KindNone && s != slotOf(o.Kind) {
+			e.mergeSlot(occ, 0, 0, o)
 		}
-		e.Fields.merge(o.Fields, e.Retain)
 	}
-	if o.Obj != nil {
-		if e.Obj == nil {
-			e.Obj = newObject(o.Kind)
-		}
-		if e.Obj != nil {
-			e.Obj.Merge(o.Obj, e.Retain)
-		}
+	for _, c := range o.dormant {
+		e.mergeSlot(c.Kind, c.KindRep, c.KindTS, c)
 	}
 }
 

@@ -16,6 +16,7 @@ package core
 // register change; hashes and sets leave z nil and pay nothing for it.
 type Fields struct {
 	M    map[string]*Register
+	kind Kind // hash, set or sorted set: whose data this is
 	live int
 	z    *ztree
 }

@@ -39,10 +39,9 @@ import (
 //
 // A DEL reaches the HLL through Entry.Delete and Entry.Apply (the hooks
 // DescribeObjectDel and ApplyObjectDel below), which add D to the delete's
-// context and merge the delete's context into D. Known limit: when the key
-// changes type (Entry.adoptKind drops the losing type's payload), D goes
-// with the registers, so a DEL concurrent with a type conflict between an
-// HLL and another type is not guaranteed to win.
+// context and merge the delete's context into D. When the key changes type,
+// the HLL's registers and D are kept apart, not dropped (Entry.target), so
+// its delete-wins rule holds across type conflicts too.
 //
 // # Redis's string form
 //
@@ -932,7 +931,7 @@ func (e *Entry) DescribeObjectDel(d *Delta) {
 // ApplyObjectDel merges a DEL into a delete-wins object (Entry.Apply, for
 // OpDel). A DEL of an HLL arriving before anything else of the key makes
 // an empty HLL that remembers it, typed HLL with a zero stamp so that any
-// real write's type wins over it (Entry.adoptKind); a DEL arriving where
+// real write's type wins over it (Entry.target); a DEL arriving where
 // another type has won is ignored, as that type's data is not the HLL's.
 func (e *Entry) ApplyObjectDel(d *Delta) {
 	if d.Kind != KindHLL {

@@ -318,7 +318,7 @@ func (e *Entry) List() *List {
 // list it applies to, creating it.
 func (e *Entry) listFor(d *Delta) *List {
 	e.stamp(d, KindList)
-	e.adoptKind(d.Kind, d.KindRep, d.KindTS) // a local write is the latest: it always wins
+	e.target(d.Kind, d.KindRep, d.KindTS) // a local write is the latest: it always wins
 	l, _ := e.Obj.(*List)
 	if l == nil {
 		l = &List{}

@@ -746,17 +746,12 @@ func TestHashes_TwoStoresConverge(t *testing.T) {
 	})
 }
 
-// TestHashes_TypeConflictThenSameTypeAgain is a known divergence of
-// core.Entry.adoptKind (SEMANTICS.md section 8), found by the random test
-// above when string writes were mixed in: B creates a hash; concurrently A
-// writes a string, deletes it and creates a hash again. A accepts B's
-// field write when it arrives (same kind, older stamp), B dropped it when
-// A's string won the type conflict and keeps it dropped when A's second
-// hash arrives: A reads f=1.5, B reads f=1. The same happens with strings
-// (INCR vs HSET, DEL, SET). Deciding it needs the core to know which
-// incarnation of a type a write belongs to; see the report of issue 4.
+// TestHashes_TypeConflictThenSameTypeAgain (SEMANTICS.md section 8): B
+// creates a hash; concurrently A writes a string, deletes it and creates a
+// hash again. Both regions must end with the same fields: the losing
+// type's data is kept apart, not dropped, so B still has its field write
+// when A's second hash arrives (core.Entry.target).
 func TestHashes_TypeConflictThenSameTypeAgain(t *testing.T) {
-	t.Skip("known core divergence (adoptKind accepts a write of an older incarnation of the same type); see the doc comment")
 	p := newFxHashPair(t)
 	fxHIncrFloat(p.b, "k", "f", "0.5")
 	fxSet(p.a, "k", "s", SetOptions{}, fxNow)
