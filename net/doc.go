@@ -13,11 +13,21 @@
 //	subcommands.go  dispatch inside container commands (CLIENT, CONFIG, ...)
 //	errors.go       every Redis error text, word for word
 //	args.go         argument parsing shared by the families
+//	collscan.go     HSCAN/SSCAN/ZSCAN argument parsing
+//	blocking.go     parking clients of blocking commands (BLPOP, ...)
 //	gnetlog.go      gnet's own log messages, routed into slog
 //
 // One file per command family, each ending in its registration table:
 //
 //	strings.go      GET, SET, INCR, ... (the model of a family file)
+//	bitmaps.go      SETBIT, BITCOUNT, BITFIELD, ... on strings
+//	hashes.go       HSET, HGET, HINCRBY, HSCAN, ...
+//	sets.go         SADD, SINTER, SPOP, SSCAN, ...
+//	zsets.go        ZADD, ZRANGE, ZPOPMIN, BZPOPMIN, ...
+//	geo.go          GEOADD, GEOSEARCH, ... on sorted sets
+//	lists.go        LPUSH, LRANGE, LMOVE, BLPOP, ...
+//	hyperloglog.go  PFADD, PFCOUNT, PFMERGE
+//	sort.go         SORT, SORT_RO
 //	keys.go         DEL, EXPIRE, SCAN, ... and DBSIZE, FLUSHALL, SWAPDB
 //	connection.go   PING, HELLO, SELECT and CLIENT
 //	info.go         INFO
