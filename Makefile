@@ -17,6 +17,7 @@ build:
 	$(GO) build -o $(BIN)/meridian-server ./cmd/meridian-server
 	$(GO) build -o $(BIN)/meridian-floor ./cmd/meridian-floor
 	$(GO) build -o $(BIN)/meridian-bench ./cmd/meridian-bench
+	$(GO) build -o $(BIN)/meridian-chaoslink ./cmd/meridian-chaoslink
 
 ## run: a server on $(BIND):$(PORT)
 run:
