@@ -54,11 +54,18 @@
 // buffer, unlocks, and only then compresses and sends. Copying 64 KB takes
 // microseconds, far less than compressing or writing it.
 //
+// # Frames
+//
+// frame.go is the wire form of one batch: a partition's records from
+// ReadFrom, compressed (none, S2 or zstd), with a CRC-32C and limits checked
+// before anything is allocated, decoded as a stream.
+//
 // # What comes next
 //
 //   - The syncer: per peer, a cursor per partition, batches built from
-//     ReadFrom, compressed (zstd or S2) with a checksum, and heartbeats with
-//     received vectors for tombstone stability and lag figures.
+//     ReadFrom into frames (keeping ReadFrom's maxBytes under the frame
+//     limit), and heartbeats with received vectors for tombstone stability
+//     and lag figures.
 //   - The handshake: database id, replica id, protocol version,
 //     credentials, and per partition the last sequence held, answered per
 //     partition by partial sync or full sync.
