@@ -28,8 +28,9 @@ func replayGolden(t *testing.T, file string) {
 			t.Fatalf("%s: command %q has no recorded output", file, cmd)
 		}
 		want := strings.TrimPrefix(sc.Text(), "=> ")
-		// The line is split as a shell would (the recording used one).
-		out, err := exec.Command("sh", "-c", "redis-cli -p \"$0\" "+cmd, fmt.Sprint(p.Port)).CombinedOutput()
+		// The line is split as the recording's shell did: words, with
+		// 'single quotes' around any that hold spaces or shell characters.
+		out, err := exec.Command("redis-cli", append([]string{"-p", fmt.Sprint(p.Port)}, splitQuoted(cmd)...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s: %q: %v", file, cmd, err)
 		}
@@ -42,6 +43,32 @@ func replayGolden(t *testing.T, file string) {
 	if n == 0 {
 		t.Fatalf("%s: empty transcript", file)
 	}
+}
+
+// splitQuoted splits a transcript line into words; 'single quotes' group.
+func splitQuoted(line string) []string {
+	var out []string
+	var w strings.Builder
+	in, have := false, false
+	for _, r := range line {
+		switch {
+		case r == '\'':
+			in, have = !in, true
+		case r == ' ' && !in:
+			if have {
+				out = append(out, w.String())
+				w.Reset()
+				have = false
+			}
+		default:
+			w.WriteRune(r)
+			have = true
+		}
+	}
+	if have {
+		out = append(out, w.String())
+	}
+	return out
 }
 
 func TestSortMatchesRedis(t *testing.T) { replayGolden(t, "testdata/sort.golden") }
