@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/meridiandb/meridian/net/config"
+	"github.com/meridiandb/meridian/shard"
 )
 
 // collectionScan holds HSCAN's, SSCAN's and ZSCAN's arguments. Redis checks
@@ -56,9 +57,21 @@ func (s *collectionScan) matches(name string) bool {
 	return s.match == "" || s.match == "*" || config.GlobMatch(s.match, name, false)
 }
 
-// replyEmptyScan is the page of an absent key: cursor 0, no members.
-func replyEmptyScan(c *Client) {
-	c.W.AppendArrayLen(2)
-	c.W.AppendBulkString("0")
-	c.W.AppendArrayLen(0)
+// proceed takes the key lookup's status in Redis's order — another type,
+// then an absent key (an empty page, cursor 0), then a waiting option error
+// — writes the reply that ends the scan, and reports whether to go on.
+func (s *collectionScan) proceed(c *Client, st shard.Status) bool {
+	switch {
+	case st == shard.WrongType:
+		c.Error(ErrWrongType)
+	case st == shard.NotFound:
+		c.W.AppendArrayLen(2)
+		c.W.AppendBulkString("0")
+		c.W.AppendArrayLen(0)
+	case s.optErr != "":
+		c.Error(s.optErr)
+	default:
+		return true
+	}
+	return false
 }

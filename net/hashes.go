@@ -346,15 +346,7 @@ func cmdHScan(c *Client, args [][]byte) {
 	x := sh.Lock(c.Now)
 	defer sh.Unlock()
 	e, st := x.Hash(c.DB, args[1])
-	switch {
-	case st == shard.WrongType:
-		c.Error(ErrWrongType)
-		return
-	case st == shard.NotFound:
-		replyEmptyScan(c)
-		return
-	case sc.optErr != "":
-		c.Error(sc.optErr)
+	if !sc.proceed(c, st) {
 		return
 	}
 	// The page's length must precede it: collect the kept fields first,

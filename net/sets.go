@@ -311,15 +311,7 @@ func cmdSScan(c *Client, args [][]byte) {
 	x := sh.Lock(c.Now)
 	defer sh.Unlock()
 	e, st := x.LookupSet(c.DB, args[1])
-	switch {
-	case st == shard.WrongType:
-		c.Error(ErrWrongType)
-		return
-	case st == shard.NotFound:
-		replyEmptyScan(c)
-		return
-	case sc.optErr != "":
-		c.Error(sc.optErr)
+	if !sc.proceed(c, st) {
 		return
 	}
 	page, next := shard.SScan(e, sc.cursor, sc.count, nil)

@@ -696,15 +696,7 @@ func cmdZScan(c *Client, args [][]byte) {
 	x := sh.Lock(c.Now)
 	defer sh.Unlock()
 	z, st := x.ZSetRead(c.DB, args[1])
-	switch {
-	case st == shard.WrongType:
-		c.Error(ErrWrongType)
-		return
-	case st == shard.NotFound:
-		replyEmptyScan(c)
-		return
-	case sc.optErr != "":
-		c.Error(sc.optErr)
+	if !sc.proceed(c, st) {
 		return
 	}
 	p := getZItems()

@@ -284,10 +284,7 @@ func TestBitmapCommandInfo(t *testing.T) {
 // BITFIELD commands over random short strings on redis-server and on
 // Meridian, and requires identical replies and values.
 func TestBitmapsMatchRedis(t *testing.T) {
-	rc := hllStartRedis(t)
-	if rc == nil {
-		t.Skip("redis-server is not installed")
-	}
+	rc := startRedis(t, 2)
 	p := startServer(t)
 	ours := p.client(t, 2)
 	rng := rand.New(rand.NewPCG(3, 4))

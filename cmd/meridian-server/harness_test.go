@@ -191,3 +191,34 @@ func bothProtocols(t *testing.T, fn func(t *testing.T, c *redis.Client)) {
 }
 
 func ctx() context.Context { return context.Background() }
+
+// startRedis starts Debian's redis-server on a free loopback port for the
+// tests that compare Meridian's replies with Redis's, and returns a client
+// speaking RESP proto.
+func startRedis(t *testing.T, proto int) *redis.Client {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal("redis-server is missing: apt-get install -y redis-server")
+	}
+	port := freePort(t)
+	cmd := exec.Command(path, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), Protocol: proto, DisableIdentity: true, MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	for i := 0; ; i++ {
+		if _, err := do(c, "ping"); err == nil {
+			return c
+		}
+		if i > 200 {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -646,36 +645,6 @@ func TestHashRedisCli(t *testing.T) {
 	}
 }
 
-// hashStartRedis starts redis-server on a free port when it is installed
-// (nil otherwise).
-func hashStartRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil
-	}
-	port := freePort(t)
-	cmd := exec.Command(path, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), Protocol: 3, DisableIdentity: true, MaxRetries: -1})
-	t.Cleanup(func() { c.Close() })
-	for i := 0; ; i++ {
-		if _, err := do(c, "ping"); err == nil {
-			return c
-		}
-		if i > 200 {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // hashShow renders a reply for comparison: errors by text, hash-shaped
 // replies of order-free commands sorted.
 func hashShow(c *redis.Client, sorted bool, args ...any) string {
@@ -709,10 +678,7 @@ func hashShow(c *redis.Client, sorted bool, args ...any) string {
 // requires identical replies; HGETALL, HKEYS and HVALS are compared as
 // sorted sets, HRANDFIELD by its size and membership.
 func TestHashesMatchRedis(t *testing.T) {
-	rc := hashStartRedis(t)
-	if rc == nil {
-		t.Skip("redis-server is not installed")
-	}
+	rc := startRedis(t, 3)
 	ours := startServer(t).client(t, 3)
 	rng := rand.New(rand.NewPCG(4, 2))
 	keys := []string{"h0", "h1", "h2", "s"}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -236,36 +235,6 @@ func TestHLLCommandInfo(t *testing.T) {
 	}
 }
 
-// hllStartRedis starts the real redis-server on a free port when it is
-// installed (nil otherwise), for tests that compare replies.
-func hllStartRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil
-	}
-	port := freePort(t)
-	cmd := exec.Command(path, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), Protocol: 2, DisableIdentity: true, MaxRetries: -1})
-	t.Cleanup(func() { c.Close() })
-	for i := 0; ; i++ {
-		if _, err := do(c, "ping"); err == nil {
-			return c
-		}
-		if i > 200 {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // hllCompare runs one command on both servers and fails when the replies
 // differ.
 func hllCompare(t *testing.T, redisC, ours *redis.Client, args ...any) {
@@ -290,10 +259,7 @@ func hllCompare(t *testing.T, redisC, ours *redis.Client, args ...any) {
 // on redis-server and on Meridian and requires identical replies, the
 // strings GET shows included.
 func TestHLLMatchesRedis(t *testing.T) {
-	rc := hllStartRedis(t)
-	if rc == nil {
-		t.Skip("redis-server is not installed")
-	}
+	rc := startRedis(t, 2)
 	p := startServer(t)
 	ours := p.client(t, 2)
 	delWorks := hllDelWorks(t, ours)

@@ -3,12 +3,10 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -433,46 +431,13 @@ func TestSetCommandInfo(t *testing.T) {
 	}
 }
 
-// setStartRedis starts redis-server on a free port when it is installed
-// (nil otherwise).
-func setStartRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil
-	}
-	port := freePort(t)
-	cmd := exec.Command(path, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), Protocol: 3, DisableIdentity: true, MaxRetries: -1})
-	t.Cleanup(func() { c.Close() })
-	for i := 0; ; i++ {
-		if _, err := do(c, "ping"); err == nil {
-			return c
-		}
-		if i > 200 {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestSetsMatchRedis replays random set commands (and DEL, EXPIRE, string
 // writes for WRONGTYPE) on redis-server and on Meridian, RESP3, and
 // requires identical replies, order-free ones compared sorted; SPOP and
 // SRANDMEMBER, whose picks are random, are compared by size only, and
 // SPOP's picks are then removed from Redis too, so the two stay equal.
 func TestSetsMatchRedis(t *testing.T) {
-	rc := setStartRedis(t)
-	if rc == nil {
-		t.Skip("redis-server is not installed")
-	}
+	rc := startRedis(t, 3)
 	ours := startServer(t).client(t, 3)
 	rng := rand.New(rand.NewPCG(7, 3))
 	keys := []string{"s0", "s1", "s2", "str"}
