@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"net/resp":    {},
 	"net/config":  {},
 	"net":         {"core", "shard", "net/resp", "net/config"},
-	"replication": {"core", "shard"},
+	"replication": {"core", "shard", "net/resp"},
 	"bench":       {"bench/floor"},
 	"bench/floor": {},
 }

@@ -42,6 +42,8 @@ type Client struct {
 	keys      [][]byte   // reusable list of a multi-key command's keys
 	block     blockState // BLPOP and friends: see blocking.go
 	buf       []byte     // scratch for values copied out of a shard
+	link      *linkState // set once AA SYNC made this connection a replication link
+	aaWait    aaWait     // AA WAIT's target while it blocks
 
 	name    atomic.Pointer[string]
 	db      atomic.Int32

@@ -21,5 +21,6 @@ func commandFamilies() [][]*Command {
 		serverCommands,     // server.go: TIME
 		commandCommands,    // command_cmd.go: COMMAND
 		debugCommands,      // debug.go: DEBUG, MEMORY, OBJECT
+		aaCommands,         // aa.go: AA, active-active replication
 	}
 }

@@ -26,13 +26,13 @@ func cmdInfo(c *Client, args [][]byte) {
 }
 
 // infoOrder is the order of INFO's sections in Redis 7.2's output.
-var infoOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "cluster", "keyspace"}
+var infoOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "crdt", "cpu", "modules", "commandstats", "cluster", "keyspace"}
 
 // infoDefault is what INFO and INFO default print. Redis also prints
 // errorstats by default; Meridian counts errors but not per error code, so
 // it leaves that section out rather than show wrong counts.
 var infoDefault = map[string]bool{"server": true, "clients": true, "memory": true, "persistence": true, "stats": true,
-	"replication": true, "cpu": true, "modules": true, "cluster": true, "keyspace": true}
+	"replication": true, "crdt": true, "cpu": true, "modules": true, "cluster": true, "keyspace": true}
 
 // infoSelect is genInfoSectionDict: no argument means "default"; "all" is
 // every section, "everything" the same plus module-generated ones (there
@@ -283,6 +283,11 @@ func infoText(c *Client, sel map[string]bool) []byte {
 			continue
 		}
 		switch name {
+		case "crdt":
+			if s.repl != nil {
+				section("CRDT")
+				b = s.repl.Info(b)
+			}
 		case "server":
 			section("Server")
 			exe, _ := os.Executable()

@@ -35,6 +35,9 @@ type Options struct {
 	// ConfigFile is the path of the config file the server started with
 	// ("" when none), for INFO and CONFIG REWRITE.
 	ConfigFile string
+	// Replicator is the active-active layer; nil for a region without
+	// peers (AA then answers that it is not enabled).
+	Replicator Replicator
 }
 
 // Server serves RESP on gnet event loops and runs each command on the shard
@@ -44,6 +47,7 @@ type Server struct {
 
 	store  *shard.Store
 	cfg    *config.Store
+	repl   Replicator
 	table  *Table
 	log    *slog.Logger
 	opts   Options
@@ -92,6 +96,7 @@ func NewServer(o Options) *Server {
 	s := &Server{
 		store:   o.Store,
 		cfg:     o.Config,
+		repl:    o.Replicator,
 		log:     o.Logger,
 		opts:    o,
 		booted:  make(chan struct{}),
@@ -223,7 +228,13 @@ func (s *Server) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	s.connected.Add(-1)
 	c.Now = time.Now().UnixMilli()
+	if c.aaWait.waiting && s.repl != nil {
+		s.repl.RemoveWaiter(c.Waiter())
+	}
 	c.Unpark(nil)
+	if c.link != nil && c.link.closed != nil {
+		c.link.closed()
+	}
 	s.mu.Lock()
 	delete(s.clients, c.ID)
 	s.mu.Unlock()
@@ -235,6 +246,16 @@ func (s *Server) OnClose(gc gnet.Conn, _ error) gnet.Action {
 func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 	c := gc.Context().(*Client)
 	buf, _ := gc.Peek(-1)
+	if c.link != nil {
+		// A replication link: its bytes are the peer's, not commands.
+		err := c.link.recv(buf)
+		_, _ = gc.Discard(len(buf))
+		if err != nil {
+			s.log.Warn("AA link closed", "peer", c.Addr, "err", err)
+			return gnet.Close
+		}
+		return gnet.None
+	}
 	// One clock read per read event, frozen for its commands, as Redis
 	// caches its clock; a read costs ~70 ns here, so the end of the batch is
 	// timed for one read in 64 only (scaled up: enough for commandstats).
@@ -267,6 +288,9 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 			continue
 		}
 		cmd := s.dispatch(c, args)
+		if c.link != nil {
+			break // AA SYNC: what follows belongs to the link
+		}
 		if c.block.parked {
 			// A blocking command waits: leave its bytes at the head of
 			// the input and run nothing after it until it is served.

@@ -263,6 +263,19 @@ func (b *Backlog) ReadFrom(partition int, after uint64, dst []byte, maxBytes int
 	return r.copyOut(dst, start, end), last, OK
 }
 
+// Start sets every partition's history to begin after seq, as if the
+// sequences up to seq had been emitted and evicted: a reader at or past
+// seq is current, one behind it (a peer that knew an earlier run of this
+// region) needs a full sync. Call it before the first Append; the shard's
+// dots start after the same base (shard.Config.SeqBase).
+func (b *Backlog) Start(seq uint64) {
+	for _, r := range b.parts {
+		if r != nil {
+			r.last, r.lost = seq, seq
+		}
+	}
+}
+
 // FirstSeq is the sequence of the oldest record partition p still holds,
 // 0 when it holds none (or p is not owned).
 func (b *Backlog) FirstSeq(partition int) uint64 {

@@ -295,7 +295,11 @@ func (x *Exec) Apply(d *core.Delta) {
 	if e == nil {
 		e = x.LookupWrite(db, d.Key)
 	}
+	kind, rep := e.Kind, e.KindRep
 	e.Apply(d)
+	if x.onConflict != nil {
+		x.noticeConflict(db, d, e, kind, rep)
+	}
 	x.settle(db, d.Key, e)
 }
 

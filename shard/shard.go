@@ -22,6 +22,15 @@ type Config struct {
 	// says every region has seen the delete. A region without peers has no
 	// one to wait for, so it drops them at once.
 	RetainTombstones bool
+	// SeqBase is the sequence every partition's dots start after. A region
+	// that restarts empty must not reuse the sequences of its previous run
+	// (peers would take new writes for ones they already hold), so a
+	// replicating server starts from a base taken from the clock.
+	SeqBase uint64
+	// OnConflict, when set, hears of every data-losing conflict a remote
+	// delta reveals (SEMANTICS.md section 10). It runs with the shard
+	// held: record and return.
+	OnConflict func(c Conflict)
 }
 
 // Store is the keyspace of one region: its shards and the routing to them.
@@ -45,22 +54,24 @@ type Shard struct {
 // having an *Exec means owning the shard. Owning shard only; never keep one
 // after Unlock.
 type Exec struct {
-	id        int
-	replica   core.ReplicaID
-	dbs       []*DB
-	clock     core.Clock
-	seqs      [NumPartitions]uint64
-	delta     core.Delta
-	sink      Sink
-	retain    bool
-	now       int64 // frozen "now" of the current command, Unix ms
-	lru       uint32
-	scratch   []byte
-	spare     []byte
-	names     []string // reusable list of a collection's field names
-	waiting   map[waitKey][]Waiter
-	Stats     Stats
-	storeBase time.Time
+	id         int
+	shards     int
+	replica    core.ReplicaID
+	dbs        []*DB
+	clock      core.Clock
+	seqs       [NumPartitions]uint64
+	delta      core.Delta
+	sink       Sink
+	retain     bool
+	onConflict func(Conflict)
+	now        int64 // frozen "now" of the current command, Unix ms
+	lru        uint32
+	scratch    []byte
+	spare      []byte
+	names      []string // reusable list of a collection's field names
+	waiting    map[waitKey][]Waiter
+	Stats      Stats
+	storeBase  time.Time
 }
 
 // Stats are the shard's counters for INFO. Owning shard only.
@@ -89,8 +100,11 @@ func New(cfg Config) *Store {
 	s := &Store{databases: dbs, start: time.Now(), stop: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		sh := &Shard{}
-		sh.x = Exec{id: i, replica: cfg.Replica, retain: cfg.RetainTombstones, storeBase: s.start,
+		sh.x = Exec{id: i, shards: n, replica: cfg.Replica, onConflict: cfg.OnConflict, retain: cfg.RetainTombstones, storeBase: s.start,
 			scratch: make([]byte, 0, 512), spare: make([]byte, 0, 512)}
+		for p := range sh.x.seqs {
+			sh.x.seqs[p] = cfg.SeqBase
+		}
 		sh.x.dbs = make([]*DB, dbs)
 		for d := range sh.x.dbs {
 			sh.x.dbs[d] = newDB()

@@ -25,8 +25,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/meridiandb/meridian/core"
 	mnet "github.com/meridiandb/meridian/net"
 	"github.com/meridiandb/meridian/net/config"
+	"github.com/meridiandb/meridian/replication"
 	"github.com/meridiandb/meridian/shard"
 )
 
@@ -61,7 +63,30 @@ func parseArgs(args []string) (pairs [][2]string, file string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return append(pairs, more...), file, nil
+	return joinRepeated(append(pairs, more...), "aa-peer"), file, nil
+}
+
+// joinRepeated merges every occurrence of a repeatable parameter (the file's
+// lines and the flags alike) into one space-separated value.
+func joinRepeated(pairs [][2]string, name string) [][2]string {
+	var vals []string
+	out := pairs[:0:0]
+	at := -1
+	for _, p := range pairs {
+		if strings.EqualFold(p[0], name) {
+			vals = append(vals, p[1])
+			if at < 0 {
+				at = len(out)
+				out = append(out, p)
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	if at >= 0 {
+		out[at] = [2]string{name, strings.Join(vals, " ")}
+	}
+	return out
 }
 
 var errVersion = fmt.Errorf("meridian-server v=%s (redis %s)", mnet.MeridianVersion, mnet.Version)
@@ -113,7 +138,19 @@ func run(argv []string) error {
 	if shards <= 0 {
 		shards = runtime.NumCPU()
 	}
-	store := shard.New(shard.Config{Shards: shards, Databases: int(cfg.Int("databases"))})
+	scfg := shard.Config{Shards: shards, Databases: int(cfg.Int("databases"))}
+	region, err := activeActive(cfg, shards, log)
+	if err != nil {
+		return fmt.Errorf("cannot start: %w", err)
+	}
+	if region != nil {
+		scfg.NewSink = region.Sink
+		scfg.SeqBase = region.SeqBase()
+		scfg.RetainTombstones = true
+		scfg.Replica = region.Self().ID
+		scfg.OnConflict = region.OnConflict
+	}
+	store := shard.New(scfg)
 	defer store.Close()
 
 	port := strconv.FormatInt(cfg.Int("port"), 10)
@@ -134,7 +171,11 @@ func run(argv []string) error {
 	if len(addrs) == 0 {
 		addrs = []string{stdnet.JoinHostPort("0.0.0.0", port)}
 	}
-	srv := mnet.NewServer(mnet.Options{Addrs: addrs, Loops: shards, Store: store, Config: cfg, Logger: log, ConfigFile: file})
+	opts := mnet.Options{Addrs: addrs, Loops: shards, Store: store, Config: cfg, Logger: log, ConfigFile: file}
+	if region != nil {
+		opts.Replicator = region
+	}
+	srv := mnet.NewServer(opts)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
@@ -147,6 +188,12 @@ func run(argv []string) error {
 	case err := <-errc:
 		return err
 	default:
+	}
+	if region != nil {
+		region.Start(store)
+		defer region.Close()
+		log.Info("active-active region started", "database", region.Database(), "region", region.Self().Name,
+			"id", region.Self().ID, "peers", len(region.Peers()))
 	}
 	log.Info("Meridian ready to accept connections", "version", mnet.MeridianVersion, "redis_version", mnet.Version,
 		"addr", strings.Join(addrs, ","), "shards", shards, "pid", os.Getpid())
@@ -172,4 +219,48 @@ func run(argv []string) error {
 func mustGet(cfg *config.Store, name string) string {
 	v, _ := cfg.Get(name)
 	return v
+}
+
+// activeActive builds the replication of a region from the aa-*
+// parameters, or returns nil when aa-database is not set.
+func activeActive(cfg *config.Store, shards int, log *slog.Logger) (*replication.Region, error) {
+	db := mustGet(cfg, "aa-database")
+	if db == "" {
+		if mustGet(cfg, "aa-region") != "" || mustGet(cfg, "aa-peer") != "" {
+			return nil, fmt.Errorf("--aa-region and --aa-peer need --aa-database")
+		}
+		return nil, nil
+	}
+	self, err := config.ParseAARegion(mustGet(cfg, "aa-region"))
+	if err != nil {
+		return nil, fmt.Errorf("--aa-region: %w", err)
+	}
+	peers, err := config.ParseAAPeers(mustGet(cfg, "aa-peer"))
+	if err != nil {
+		return nil, fmt.Errorf("--aa-peer: %w", err)
+	}
+	comp, err := replication.ParseCompression(mustGet(cfg, "aa-compression"))
+	if err != nil {
+		return nil, fmt.Errorf("--aa-compression: %w", err)
+	}
+	rc := replication.Config{Database: db, Secret: mustGet(cfg, "aa-secret"), Compression: comp, Logger: log,
+		Self:           replication.Member{ID: core.ReplicaID(self.ID), Name: self.Name},
+		PartitionBytes: backlogBytes(cfg.Int("aa-backlog"), cfg.Int("maxmemory"), shards) / shard.NumPartitions}
+	for _, p := range peers {
+		rc.Peers = append(rc.Peers, replication.Member{ID: core.ReplicaID(p.ID), Name: p.Name, Addr: p.Addr})
+	}
+	return replication.NewRegion(rc, shards)
+}
+
+// backlogBytes is the whole server's backlog: aa-backlog when set, else 1%
+// of maxmemory clamped to 1 MB..256 MB per shard, or 64 MB without
+// maxmemory.
+func backlogBytes(set, maxmemory int64, shards int) int {
+	if set > 0 {
+		return int(set)
+	}
+	if maxmemory <= 0 {
+		return 64 << 20
+	}
+	return int(min(max(maxmemory/100, int64(shards)<<20), int64(shards)*256<<20))
 }

@@ -166,6 +166,15 @@ const (
 var table = []*param{
 	// --- Meridian.
 	intP("shards", "", ro, 0, 1024, 0), // 0 = one shard per CPU core
+	// Active-active (see aa.go): the database this region belongs to, its
+	// own replica id and name, its peers, their shared secret, the backlog
+	// size and the compression of delta batches.
+	strP("aa-database", "", ro, "", validAADatabase),
+	strP("aa-region", "", ro, "", validAARegion),
+	{name: "aa-peer", kind: KindString, flags: ro | fMultiArg, norm: normAAPeers},
+	strP("aa-secret", "", ro|fSensitive, "", nil),
+	memP("aa-backlog", "", ro|fUnsigned, 0, ullMax, 0), // 0: derived from maxmemory
+	strP("aa-compression", "", ro, "s2", validAACompression),
 
 	// --- Bools.
 	boolP("rdbchecksum", "", ro, true),

@@ -1,0 +1,468 @@
+package replication
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/meridiandb/meridian/core"
+	"github.com/meridiandb/meridian/shard"
+)
+
+// Member is one region of the database.
+type Member struct {
+	ID   core.ReplicaID
+	Name string
+	Addr string // host:port of its RESP port ("" for this region)
+}
+
+// Config describes this region's place in an active-active database.
+type Config struct {
+	Database string
+	Self     Member
+	Peers    []Member
+	// Secret must be presented by a peer's AA SYNC (and is presented to
+	// peers); "" accepts any.
+	Secret string
+	// PartitionBytes is the backlog ring of each partition.
+	PartitionBytes int
+	Compression    Compression
+	Logger         *slog.Logger
+	// Now is the wall clock (tests may pin it); nil is time.Now.
+	Now func() time.Time
+}
+
+// seqEpoch is where clock-based sequence bases start counting (2025-01-01
+// UTC), keeping the sequences a few bits shorter on the wire.
+const seqEpoch = 1735689600000
+
+// seqBaseShift leaves room for 65536 writes per partition per millisecond
+// of a run before its sequences could reach the next run's base.
+const seqBaseShift = 16
+
+// SeqBase is the first sequence a run started at now may use: every run
+// of a region starts above every sequence its earlier runs could have
+// reached (see shard.Config.SeqBase).
+func SeqBase(now time.Time) uint64 {
+	ms := now.UnixMilli() - seqEpoch
+	if ms < 1 {
+		ms = 1
+	}
+	return uint64(ms) << seqBaseShift
+}
+
+// Region is this server's replication: the backlogs its shards write to,
+// the links that pull every peer's writes, the links that serve peers'
+// pulls, and the bookkeeping between them (received positions, stability,
+// status).
+type Region struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	base     uint64
+	started  time.Time
+	store    *shard.Store
+	backlogs []*Backlog
+	// appended counts local deltas per shard, so serving links skip
+	// shards with nothing new without taking them.
+	appended []paddedCounter
+
+	// recv[o][p]: the last sequence of region o's partition p deltas held
+	// here (own row: the last this region emitted). One writer per row:
+	// the sink for ours, the pulling link for a peer's.
+	recv [core.MaxReplicas][shard.NumPartitions]atomic.Uint64
+
+	mu      sync.Mutex
+	peers   map[core.ReplicaID]*peer
+	removed map[core.ReplicaID]bool
+	known   map[core.ReplicaID]Matrix // each peer's latest matrix
+	waiters map[shard.Waiter]struct{}
+	closed  bool
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	conflicts conflictLog
+
+	// Tombstone collection figures.
+	collected atomic.Uint64
+	gcRuns    atomic.Uint64
+}
+
+type paddedCounter struct {
+	atomic.Uint64
+	_ [56]byte
+}
+
+// NewRegion prepares a region for a store of the given shard count: call Sink
+// from shard.Config.NewSink (with SeqBase and RetainTombstones), then
+// Start with the store.
+func NewRegion(cfg Config, shards int) (*Region, error) {
+	if cfg.Database == "" {
+		return nil, errors.New("replication: no database name")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	r := &Region{cfg: cfg, log: cfg.Logger, now: cfg.Now, peers: map[core.ReplicaID]*peer{},
+		removed: map[core.ReplicaID]bool{}, known: map[core.ReplicaID]Matrix{},
+		waiters: map[shard.Waiter]struct{}{}, stop: make(chan struct{})}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	r.started = r.now()
+	r.base = SeqBase(r.started)
+	for _, m := range cfg.Peers {
+		if err := r.checkNewPeer(m); err != nil {
+			return nil, err
+		}
+		r.peers[m.ID] = newPeer(m)
+	}
+	r.backlogs = make([]*Backlog, shards)
+	r.appended = make([]paddedCounter, shards)
+	for i := range r.backlogs {
+		i := i
+		r.backlogs[i] = New(cfg.PartitionBytes, func(p int) bool { return p%shards == i })
+		r.backlogs[i].Start(r.base)
+	}
+	for p := 0; p < shard.NumPartitions; p++ {
+		r.recv[cfg.Self.ID][p].Store(r.base)
+	}
+	return r, nil
+}
+
+func (r *Region) checkNewPeer(m Member) error {
+	if m.ID == r.cfg.Self.ID {
+		return fmt.Errorf("replication: peer %d has this region's own id", m.ID)
+	}
+	if int(m.ID) >= core.MaxReplicas {
+		return fmt.Errorf("replication: peer id %d out of range", m.ID)
+	}
+	if _, dup := r.peers[m.ID]; dup {
+		return fmt.Errorf("replication: peer %d is already a member", m.ID)
+	}
+	if r.removed[m.ID] {
+		return fmt.Errorf("replication: region %d was removed from the database; a new region needs a new id", m.ID)
+	}
+	return nil
+}
+
+// SeqBase is the sequence base the store must start its dots from.
+func (r *Region) SeqBase() uint64 { return r.base }
+
+// Sink is shard.Config.NewSink: shard i's backlog.
+func (r *Region) Sink(i int) shard.Sink { return &sink{b: r.backlogs[i], r: r, n: &r.appended[i].Uint64} }
+
+// sink feeds a shard's backlog and keeps this region's own row of
+// received positions and the shard's change counter.
+type sink struct {
+	b *Backlog
+	r *Region
+	n *atomic.Uint64
+}
+
+func (s *sink) Append(p int, d *core.Delta) {
+	s.b.Append(p, d)
+	s.r.recv[d.Dot.Replica][p].Store(d.Dot.Seq)
+	s.n.Add(1)
+}
+
+// Start begins pulling from every peer and collecting tombstones.
+func (r *Region) Start(store *shard.Store) {
+	r.store = store
+	r.mu.Lock()
+	for _, p := range r.peers {
+		r.startPull(p)
+	}
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go r.housekeeping()
+}
+
+// Close stops every link.
+func (r *Region) Close() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	close(r.stop)
+	for _, p := range r.peers {
+		p.shutdown()
+	}
+	r.mu.Unlock()
+	r.wg.Wait()
+}
+
+// Self is this region.
+func (r *Region) Self() Member { return r.cfg.Self }
+
+// Database is the database's name.
+func (r *Region) Database() string { return r.cfg.Database }
+
+// matrix returns this region's received matrix over the current members.
+func (r *Region) matrix() Matrix {
+	r.mu.Lock()
+	ids := r.memberIDsLocked()
+	r.mu.Unlock()
+	m := make(Matrix, len(ids))
+	for _, id := range ids {
+		row := new([shard.NumPartitions]uint64)
+		for p := range row {
+			row[p] = r.recv[id][p].Load()
+		}
+		m[id] = row
+	}
+	return m
+}
+
+// memberIDsLocked lists this region and its peers, ascending.
+func (r *Region) memberIDsLocked() []core.ReplicaID {
+	ids := []core.ReplicaID{r.cfg.Self.ID}
+	for id := range r.peers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// learn stores a peer's matrix from its beat and wakes AA WAIT.
+func (r *Region) learn(from core.ReplicaID, m Matrix) {
+	r.mu.Lock()
+	if _, ok := r.peers[from]; ok {
+		r.known[from] = m
+	}
+	ws := make([]shard.Waiter, 0, len(r.waiters))
+	for w := range r.waiters {
+		ws = append(ws, w)
+	}
+	r.mu.Unlock()
+	for _, w := range ws {
+		w.Wake()
+	}
+}
+
+// stable returns, per partition, the version vector every member has
+// received, or nil when some member's matrix is unknown (nothing is
+// stable then: a tombstone must wait for every region).
+func (r *Region) stable() *[shard.NumPartitions]core.VV {
+	mine := r.matrix()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := r.memberIDsLocked()
+	mats := []Matrix{mine}
+	for id := range r.peers {
+		m, ok := r.known[id]
+		if !ok {
+			return nil
+		}
+		mats = append(mats, m)
+	}
+	out := new([shard.NumPartitions]core.VV)
+	for p := range out {
+		var vv core.VV
+		for _, o := range ids {
+			low := ^uint64(0)
+			for _, m := range mats {
+				row := m[o]
+				if row == nil {
+					low = 0
+					break
+				}
+				low = min(low, row[p])
+			}
+			if low > 0 {
+				vv = append(vv, core.Dot{Replica: o, Seq: low})
+			}
+		}
+		out[p] = vv
+	}
+	return out
+}
+
+// housekeeping collects causally stable tombstones once a second.
+func (r *Region) housekeeping() {
+	defer r.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+			r.CollectTombstones()
+		}
+	}
+}
+
+// CollectTombstones drops every tombstone all members have seen, shard by
+// shard, and returns how many went.
+func (r *Region) CollectTombstones() int {
+	st := r.stable()
+	if st == nil || r.store == nil {
+		return 0
+	}
+	n := 0
+	now := r.now().UnixMilli()
+	for i := 0; i < r.store.Shards(); i++ {
+		sh := r.store.Shard(i)
+		x := sh.Lock(now)
+		n += x.CollectTombstones(func(p int) core.VV { return st[p] })
+		sh.Unlock()
+	}
+	r.collected.Add(uint64(n))
+	r.gcRuns.Add(1)
+	return n
+}
+
+// WaitTarget is what AA WAIT waits for: this region's own positions now.
+func (r *Region) WaitTarget() []uint64 {
+	t := make([]uint64, shard.NumPartitions)
+	for p := range t {
+		t[p] = r.recv[r.cfg.Self.ID][p].Load()
+	}
+	return t
+}
+
+// Reached counts the peers whose latest matrix holds everything in target.
+func (r *Region) Reached(target []uint64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for id := range r.peers {
+		row := r.known[id][r.cfg.Self.ID]
+		if row == nil {
+			continue
+		}
+		ok := true
+		for p, v := range target {
+			if row[p] < v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// AddWaiter makes w wake whenever a peer reports new positions.
+func (r *Region) AddWaiter(w shard.Waiter) {
+	r.mu.Lock()
+	r.waiters[w] = struct{}{}
+	r.mu.Unlock()
+}
+
+// RemoveWaiter undoes AddWaiter.
+func (r *Region) RemoveWaiter(w shard.Waiter) {
+	r.mu.Lock()
+	delete(r.waiters, w)
+	r.mu.Unlock()
+}
+
+// peerByID returns a current peer.
+func (r *Region) peerByID(id core.ReplicaID) *peer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.peers[id]
+}
+
+// AddPeer makes m a member at run time and starts pulling from it.
+func (r *Region) AddPeer(m Member) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.checkNewPeer(m); err != nil {
+		return err
+	}
+	p := newPeer(m)
+	r.peers[m.ID] = p
+	if r.store != nil && !r.closed {
+		r.startPull(p)
+	}
+	r.log.Info("AA peer added", "id", m.ID, "name", m.Name, "addr", m.Addr)
+	return nil
+}
+
+// RemovePeer removes a member: its links close, it no longer counts for
+// stability, and its id is refused from then on. Without force, a peer
+// that is connected and still missing some of this region's writes (or
+// whose writes are still arriving) is kept, so a planned removal loses
+// nothing.
+func (r *Region) RemovePeer(id core.ReplicaID, force bool) error {
+	r.mu.Lock()
+	p := r.peers[id]
+	if p == nil {
+		r.mu.Unlock()
+		return fmt.Errorf("no such peer %d", id)
+	}
+	r.mu.Unlock()
+	if !force {
+		in, out := r.lagOps(p)
+		if p.pullUp() && (in > 0 || out > 0) {
+			return fmt.Errorf("peer %d is behind by %d operations in and %d out; retry when it has caught up, or use FORCE", id, in, out)
+		}
+	}
+	r.mu.Lock()
+	delete(r.peers, id)
+	delete(r.known, id)
+	r.removed[id] = true
+	r.mu.Unlock()
+	p.shutdown()
+	r.log.Info("AA peer removed", "id", id, "name", p.m.Name, "force", force)
+	return nil
+}
+
+// Pause stops pulling from a peer until Resume.
+func (r *Region) Pause(id core.ReplicaID) error {
+	p := r.peerByID(id)
+	if p == nil {
+		return fmt.Errorf("no such peer %d", id)
+	}
+	p.paused.Store(true)
+	p.kickPull()
+	return nil
+}
+
+// Resume undoes Pause.
+func (r *Region) Resume(id core.ReplicaID) error {
+	p := r.peerByID(id)
+	if p == nil {
+		return fmt.Errorf("no such peer %d", id)
+	}
+	p.paused.Store(false)
+	p.kickPull()
+	return nil
+}
+
+// lagOps is how many of p's writes this region lacks (in) and how many of
+// this region's writes p lacks (out), as of the latest beats.
+func (r *Region) lagOps(p *peer) (in, out uint64) {
+	r.mu.Lock()
+	km := r.known[p.m.ID]
+	r.mu.Unlock()
+	if km == nil {
+		return 0, 0
+	}
+	if row := km[p.m.ID]; row != nil {
+		for q := range row {
+			if have := r.recv[p.m.ID][q].Load(); row[q] > have {
+				in += row[q] - have
+			}
+		}
+	}
+	if row := km[r.cfg.Self.ID]; row != nil {
+		for q := range row {
+			if mine := r.recv[r.cfg.Self.ID][q].Load(); mine > row[q] {
+				out += mine - row[q]
+			}
+		}
+	}
+	return in, out
+}
