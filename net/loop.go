@@ -147,6 +147,9 @@ func (s *Server) Serve() error {
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(loops),
 		gnet.WithReusePort(false),
+		// SO_REUSEADDR, as Redis sets it: a restarted server binds its port
+		// again while the old connections sit in TIME_WAIT.
+		gnet.WithReuseAddr(true),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithLogger(gnetLogger{s.log}),
 	}

@@ -1,0 +1,465 @@
+package main
+
+// Active-active between real processes: regions started by tools/regions,
+// each pulling from the others through a chaos link, driven by go-redis.
+// Concurrent writes are made while the links are cut, so neither region
+// has seen the other's write; healing then lets them merge.
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meridiandb/meridian/tools/regions"
+	"github.com/redis/go-redis/v9"
+)
+
+// aaDB is a running database and a client per region (database 0).
+type aaDB struct {
+	*regions.DB
+	c   []*redis.Client
+	dir string
+}
+
+// startAA starts n regions; extra arguments go to every region.
+func startAA(t *testing.T, n int, extra ...string) *aaDB {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := regions.Start(regions.Options{Binary: serverBin, N: n, Database: "t", Secret: "s3cret", Dir: dir, Args: extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &aaDB{DB: db, dir: dir}
+	for _, r := range db.Regions {
+		c := redis.NewClient(&redis.Options{Addr: r.Addr(), Protocol: 2, MaxRetries: -1})
+		d.c = append(d.c, c)
+	}
+	t.Cleanup(func() {
+		for _, c := range d.c {
+			c.Close()
+		}
+		db.Stop()
+		if t.Failed() {
+			d.dumpLogs(t)
+		}
+		d.checkLogs(t)
+	})
+	return d
+}
+
+func (d *aaDB) dumpLogs(t *testing.T) {
+	for _, r := range d.Regions {
+		b, _ := os.ReadFile(d.dir + "/" + r.Name + ".log")
+		s := string(b)
+		if len(s) > 4000 {
+			s = "..." + s[len(s)-4000:]
+		}
+		t.Logf("%s log:\n%s", r.Name, s)
+	}
+}
+
+// checkLogs fails the test on a panic or a race report in any region.
+func (d *aaDB) checkLogs(t *testing.T) {
+	for _, r := range d.Regions {
+		b, _ := os.ReadFile(d.dir + "/" + r.Name + ".log")
+		for _, bad := range []string{"panic:", "DATA RACE", "fatal error:"} {
+			if strings.Contains(string(b), bad) {
+				t.Errorf("%s log has %q", r.Name, bad)
+			}
+		}
+	}
+}
+
+// client returns a client of region i on database db.
+func (d *aaDB) client(t *testing.T, i, db int) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: d.Regions[i].Addr(), Protocol: 2, DB: db, MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// settle waits until every region's writes have reached every other
+// region (AA WAIT) and every region reads the same (AA DIGEST of dbs).
+func (d *aaDB) settle(t *testing.T, dbs ...int) {
+	t.Helper()
+	if len(dbs) == 0 {
+		dbs = []int{0}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for i, c := range d.c {
+		for {
+			n, err := c.Do(ctx(), "aa", "wait", len(d.c)-1, 1000).Int()
+			if err == nil && n == len(d.c)-1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("region %d: AA WAIT reached %d of %d (%v)", i, n, len(d.c)-1, err)
+			}
+		}
+	}
+	for _, db := range dbs {
+		var last []string
+		for {
+			last = last[:0]
+			same := true
+			for i := range d.c {
+				v, err := d.client(t, i, db).Do(ctx(), "aa", "digest").Text()
+				if err != nil {
+					t.Fatal(err)
+				}
+				last = append(last, v)
+				same = same && v == last[0]
+			}
+			if same {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("db %d: regions still differ: %v", db, last)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// apart cuts every link, runs fn, and heals: the writes fn makes in
+// different regions are concurrent.
+func (d *aaDB) apart(t *testing.T, fn func()) {
+	t.Helper()
+	for i := range d.Regions {
+		d.Isolate(i)
+	}
+	fn()
+	d.HealAll()
+}
+
+func mustAA(t *testing.T, c *redis.Client, args ...any) any {
+	t.Helper()
+	v, err := do(c, args...)
+	if err != nil && err != redis.Nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return v
+}
+
+// semanticsCase is one SEMANTICS.md example: setup at region A, then rounds
+// of concurrent writes at A and B, then what both must read.
+type semanticsCase struct {
+	name   string
+	db     int
+	setup  [][]any
+	rounds [][2][][]any // per round: A's commands, B's commands
+	expect []case1
+}
+
+func TestAASemanticsExamples(t *testing.T) {
+	d := startAA(t, 2)
+	cases := []semanticsCase{
+		{name: "1 concurrent INCRBY add up", rounds: [][2][][]any{
+			{{{"incrby", "c1", 7}}, {{"incrby", "c1", 3}}},
+			{{{"decrby", "c1", 3}}, {{"incrby", "c1", 6}}}},
+			expect: []case1{{[]any{"get", "c1"}, "13"}}},
+		{name: "1 SET concurrent with INCRBY", setup: [][]any{{"set", "c2", 3}},
+			rounds: [][2][][]any{{{{"set", "c2", 10}}, {{"incrby", "c2", 5}}}},
+			expect: []case1{{[]any{"get", "c2"}, "15"}}},
+		{name: "1 concurrent SETs: LWW", rounds: [][2][][]any{{{{"set", "s1", "a"}}, {{"set", "s1", "b"}}}},
+			expect: []case1{{[]any{"get", "s1"}, "b"}}},
+		{name: "1 DEL concurrent with INCRBY", setup: [][]any{{"set", "c3", 4}},
+			rounds: [][2][][]any{{{{"del", "c3"}}, {{"incrby", "c3", 2}}}},
+			expect: []case1{{[]any{"get", "c3"}, "2"}}},
+		{name: "1 DEL concurrent with SET", setup: [][]any{{"set", "s2", "old"}},
+			rounds: [][2][][]any{{{{"del", "s2"}}, {{"set", "s2", "new"}}}},
+			expect: []case1{{[]any{"get", "s2"}, "new"}}},
+		{name: "1 non-numeric base hides increments", setup: [][]any{{"set", "c4", 1}},
+			rounds: [][2][][]any{{{{"incrby", "c4", 5}}, {{"set", "c4", "abc"}}}},
+			expect: []case1{{[]any{"get", "c4"}, "abc"}}},
+		{name: "2 HSET different fields", rounds: [][2][][]any{{{{"hset", "h1", "f1", "a"}}, {{"hset", "h1", "f2", "b"}}}},
+			expect: []case1{{[]any{"hget", "h1", "f1"}, "a"}, {[]any{"hget", "h1", "f2"}, "b"}, {[]any{"hlen", "h1"}, "2"}}},
+		{name: "2 HINCRBY add up, HDEL observed only", setup: [][]any{{"hset", "h2", "n", 1, "x", "y"}},
+			rounds: [][2][][]any{{{{"hincrby", "h2", "n", 2}, {"hdel", "h2", "x"}}, {{"hincrby", "h2", "n", 3}, {"hset", "h2", "x", "z"}}}},
+			expect: []case1{{[]any{"hget", "h2", "n"}, "6"}, {[]any{"hget", "h2", "x"}, "z"}}},
+		{name: "3 SADD union", rounds: [][2][][]any{{{{"sadd", "set1", "a"}}, {{"sadd", "set1", "b"}}}},
+			expect: []case1{{[]any{"sort", "set1", "alpha"}, "[a b]"}}},
+		{name: "3 SREM observed only", setup: [][]any{{"sadd", "set2", "a", "b"}},
+			rounds: [][2][][]any{{{{"srem", "set2", "a"}, {"srem", "set2", "c"}}, {{"sadd", "set2", "c"}}}},
+			expect: []case1{{[]any{"sort", "set2", "alpha"}, "[b c]"}}},
+		{name: "3 DEL concurrent with SADD", setup: [][]any{{"sadd", "set3", "e1"}},
+			rounds: [][2][][]any{{{{"sadd", "set3", "e2"}}, {{"del", "set3"}}}},
+			expect: []case1{{[]any{"smembers", "set3"}, "[e2]"}}},
+		{name: "4 ZINCRBY add up", setup: [][]any{{"zadd", "z1", 1.1, "x"}},
+			rounds: [][2][][]any{{{{"zincrby", "z1", 1, "x"}}, {{"zincrby", "z1", 1, "x"}}}},
+			expect: []case1{{[]any{"zscore", "z1", "x"}, "3.1"}}},
+		{name: "4 ZREM concurrent with ZINCRBY", setup: [][]any{{"zadd", "z2", 4.1, "x"}},
+			rounds: [][2][][]any{{{{"zrem", "z2", "x"}}, {{"zincrby", "z2", 2, "x"}}}},
+			expect: []case1{{[]any{"zscore", "z2", "x"}, "2"}}},
+		{name: "4 concurrent ZADD: LWW", rounds: [][2][][]any{{{{"zadd", "z3", 1, "m"}}, {{"zadd", "z3", 2, "m"}}}},
+			expect: []case1{{[]any{"zscore", "z3", "m"}, "2"}}},
+		{name: "5 LPUSH concurrent with DEL", setup: [][]any{{"rpush", "l1", "x"}},
+			rounds: [][2][][]any{{{{"lpush", "l1", "y"}}, {{"del", "l1"}}}},
+			expect: []case1{{[]any{"lrange", "l1", 0, -1}, "[y]"}}},
+		{name: "5 concurrent LINSERT keep both", setup: [][]any{{"rpush", "l2", "x"}},
+			rounds: [][2][][]any{{{{"linsert", "l2", "after", "x", "y1"}}, {{"linsert", "l2", "after", "x", "y2"}}}},
+			expect: []case1{{[]any{"llen", "l2"}, "3"}, {[]any{"lindex", "l2", 0}, "x"}}},
+		{name: "6 PFADD merge", rounds: [][2][][]any{{{{"pfadd", "hll1", "x"}}, {{"pfadd", "hll1", "y"}}}},
+			expect: []case1{{[]any{"pfcount", "hll1"}, "2"}}},
+		{name: "6 DEL wins over PFADD", setup: [][]any{{"pfadd", "hll2", "e1"}},
+			rounds: [][2][][]any{{{{"pfadd", "hll2", "e2"}}, {{"del", "hll2"}}}},
+			expect: []case1{{[]any{"exists", "hll2"}, "0"}}},
+		{name: "7 longest TTL wins", setup: [][]any{{"set", "e1", "v"}},
+			rounds: [][2][][]any{{{{"expire", "e1", 1000}}, {{"expire", "e1", 5000}}}},
+			expect: []case1{{[]any{"exists", "e1"}, "1"}}}, // and its TTL, below
+		{name: "7 PERSIST wins over EXPIRE", setup: [][]any{{"set", "e2", "v", "ex", 1000}},
+			rounds: [][2][][]any{{{{"persist", "e2"}}, {{"expire", "e2", 3000}}}},
+			expect: []case1{{[]any{"ttl", "e2"}, "-1"}}},
+		{name: "8 type conflict: later creator wins", rounds: [][2][][]any{{{{"set", "t1", "x"}}, {{"hset", "t1", "f", "v"}}}},
+			expect: []case1{{[]any{"type", "t1"}, "hash"}, {[]any{"hget", "t1", "f"}, "v"}}},
+		{name: "8 FLUSHDB keeps concurrent writes", db: 3, setup: [][]any{{"set", "f1", "a"}},
+			rounds: [][2][][]any{{{{"flushdb"}}, {{"set", "f2", "b"}}}},
+			expect: []case1{{[]any{"get", "f1"}, "<nil>"}, {[]any{"get", "f2"}, "b"}}},
+		{name: "8 RENAME concurrent with a write to the source", setup: [][]any{{"sadd", "rn1", "a"}},
+			rounds: [][2][][]any{{{{"rename", "rn1", "rn2"}}, {{"sadd", "rn1", "b"}}}},
+			expect: []case1{{[]any{"smembers", "rn1"}, "[b]"}, {[]any{"smembers", "rn2"}, "[a]"}}},
+	}
+	a0 := func(db int) *redis.Client { return d.client(t, 0, db) }
+	b0 := func(db int) *redis.Client { return d.client(t, 1, db) }
+	for _, tc := range cases {
+		for _, cmd := range tc.setup {
+			mustAA(t, a0(tc.db), cmd...)
+		}
+	}
+	d.settle(t, 0, 3)
+	maxRounds := 0
+	for _, tc := range cases {
+		maxRounds = max(maxRounds, len(tc.rounds))
+	}
+	for r := 0; r < maxRounds; r++ {
+		d.apart(t, func() {
+			// A writes first, then B: where a rule is LWW, B's write
+			// carries the later clock.
+			for side := 0; side < 2; side++ {
+				for _, tc := range cases {
+					if r >= len(tc.rounds) {
+						continue
+					}
+					c := a0(tc.db)
+					if side == 1 {
+						c = b0(tc.db)
+						time.Sleep(time.Millisecond) // a later wall clock than A's writes
+					}
+					for _, cmd := range tc.rounds[r][side] {
+						mustAA(t, c, cmd...)
+					}
+				}
+			}
+		})
+		d.settle(t, 0, 3)
+	}
+	for _, tc := range cases {
+		for i := range d.Regions {
+			c := d.client(t, i, tc.db)
+			t.Run(fmt.Sprintf("%s/r%d", tc.name, i+1), func(t *testing.T) {
+				runCases(t, c, tc.expect)
+			})
+		}
+	}
+	for i := range d.Regions {
+		if ttl := mustAA(t, d.client(t, i, 0), "ttl", "e1").(int64); ttl <= 1000 || ttl > 5000 {
+			t.Fatalf("r%d: TTL of e1 is %d, want the longer one (5000s)", i+1, ttl)
+		}
+	}
+	// Both regions hold the list's two inserts in the same order.
+	l1 := mustAA(t, a0(0), "lrange", "l2", 0, -1)
+	l2 := mustAA(t, b0(0), "lrange", "l2", 0, -1)
+	if fmt.Sprint(l1) != fmt.Sprint(l2) {
+		t.Fatalf("list order differs: %v vs %v", l1, l2)
+	}
+	// The LWW losers and the type conflict are on record.
+	info := mustAA(t, a0(0), "info", "crdt").(string)
+	if !strings.Contains(info, "crdt_conflicts_type:") || !strings.Contains(info, "crdt_conflicts_string:") {
+		t.Fatalf("INFO crdt lacks the conflicts:\n%s", info)
+	}
+	confl := fmt.Sprint(mustAA(t, b0(0), "aa", "conflicts", 50))
+	if !strings.Contains(confl, "t1") || !strings.Contains(confl, "s1") {
+		t.Fatalf("AA CONFLICTS lacks t1 and s1: %s", confl)
+	}
+}
+
+// peerStatus reads one peer's figure from region i's AA STATUS.
+func (d *aaDB) peerStatus(t *testing.T, i, peerID int, field string) any {
+	t.Helper()
+	st := mustAA(t, d.c[i], "aa", "status").([]any)
+	for k := 0; k+1 < len(st); k += 2 {
+		if st[k] != "peers" {
+			continue
+		}
+		for _, p := range st[k+1].([]any) {
+			m := p.([]any)
+			var id any
+			var val any
+			for j := 0; j+1 < len(m); j += 2 {
+				if m[j] == "id" {
+					id = m[j+1]
+				}
+				if m[j] == field {
+					val = m[j+1]
+				}
+			}
+			if id == int64(peerID) {
+				return val
+			}
+		}
+	}
+	t.Fatalf("region %d has no peer %d in AA STATUS", i, peerID)
+	return nil
+}
+
+// load writes n keys prefix:0..n-1 to region i, pipelined.
+func (d *aaDB) load(t *testing.T, i int, prefix string, n int) {
+	t.Helper()
+	for start := 0; start < n; start += 1000 {
+		p := d.c[i].Pipeline()
+		for k := start; k < min(n, start+1000); k++ {
+			p.Set(ctx(), fmt.Sprintf("%s:%d", prefix, k), k, 0)
+		}
+		if _, err := p.Exec(ctx()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAAPartialSyncAfterCut(t *testing.T) {
+	d := startAA(t, 3)
+	d.settle(t)
+	before := d.peerStatus(t, 2, 1, "partial_syncs").(int64)
+	// Cut region 3 off and drop its connections: it reconnects once healed
+	// and resumes from its positions.
+	d.Isolate(2)
+	for i := range d.Regions {
+		for j := range d.Regions {
+			if i != j {
+				d.Link(i, j).ResetAll()
+			}
+		}
+	}
+	d.load(t, 0, "a", 3000)
+	d.load(t, 1, "b", 3000)
+	mustAA(t, d.c[2], "set", "from3", "x")
+	for i := 0; i < 200; i++ {
+		mustAA(t, d.c[2], "incr", "ctr")
+		mustAA(t, d.c[0], "incr", "ctr")
+	}
+	if n := mustAA(t, d.c[0], "aa", "wait", 2, 200).(int64); n != 1 {
+		t.Fatalf("AA WAIT with region 3 cut off reached %d regions, want 1", n)
+	}
+	d.HealAll()
+	d.settle(t)
+	want(t, d.c[2], "6002", "dbsize")
+	want(t, d.c[1], "400", "get", "ctr")
+	if after := d.peerStatus(t, 2, 1, "partial_syncs").(int64); after <= before {
+		t.Fatalf("region 3 made no partial sync from region 1 (%d, then %d)", before, after)
+	}
+	if full := d.peerStatus(t, 2, 1, "full_syncs").(int64); full != 1 {
+		t.Fatalf("region 3 made %d full syncs from region 1, want only the first one (at start)", full)
+	}
+}
+
+func TestAAFullSyncAfterBacklogOverflow(t *testing.T) {
+	// 64 KB of backlog: 256 bytes per partition, overflowed by a few writes.
+	d := startAA(t, 2, "--aa-backlog", "65536")
+	d.settle(t)
+	d.Isolate(1)
+	d.Link(1, 0).ResetAll()
+	d.load(t, 0, "k", 5000)
+	mustAA(t, d.c[0], "del", "k:7")
+	d.HealAll()
+	d.settle(t)
+	want(t, d.c[1], "4999", "dbsize")
+	want(t, d.c[1], "<nil>", "get", "k:7")
+	if full := d.peerStatus(t, 1, 1, "full_syncs").(int64); full < 2 {
+		t.Fatalf("region 2 made %d full syncs, want a second one after the overflow", full)
+	}
+	if n := d.peerStatus(t, 1, 1, "keys_in_full_sync").(int64); n < 4000 {
+		t.Fatalf("region 2 received %d keys by full sync", n)
+	}
+}
+
+func TestAARegionRestartedEmpty(t *testing.T) {
+	d := startAA(t, 3)
+	mustAA(t, d.c[2], "set", "mine", "from-r3")
+	mustAA(t, d.c[2], "incrby", "ctr", 5)
+	mustAA(t, d.c[2], "sadd", "s", "r3")
+	d.settle(t)
+	d.Kill(2)
+	d.load(t, 0, "a", 2000)
+	mustAA(t, d.c[1], "incrby", "ctr", 7)
+	mustAA(t, d.c[0], "sadd", "s", "r1")
+	if err := d.Restart(2); err != nil {
+		t.Fatal(err)
+	}
+	d.settle(t)
+	want(t, d.c[2], "from-r3", "get", "mine")
+	want(t, d.c[2], "12", "get", "ctr")
+	want(t, d.c[2], "2003", "dbsize")
+	// Writes made after the restart reach everyone (new sequences).
+	mustAA(t, d.c[2], "incrby", "ctr", 100)
+	mustAA(t, d.c[2], "srem", "s", "r1")
+	d.settle(t)
+	want(t, d.c[0], "112", "get", "ctr")
+	want(t, d.c[1], "[r3]", "smembers", "s")
+}
+
+func TestAAAddAndRemoveRegion(t *testing.T) {
+	d := startAA(t, 2)
+	const keys = 100000
+	d.load(t, 0, "k", keys/2)
+	d.load(t, 1, "m", keys/2)
+	d.settle(t)
+	// A third region joins: started with both as peers, then made a
+	// member on each of them at run time.
+	port := freePort(t)
+	args := []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--aa-database", "t", "--aa-region", "3:r3",
+		"--aa-secret", "s3cret", "--aa-peer", "1:r1@" + d.Regions[0].Addr(), "--aa-peer", "2:r2@" + d.Regions[1].Addr()}
+	p3 := startServerArgs(t, port, args...)
+	c3 := p3.client(t, 2)
+	began := time.Now()
+	for i := 0; i < 2; i++ {
+		want(t, d.c[i], "OK", "aa", "peer", "add", 3, "r3", p3.Addr)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, _ := c3.DBSize(ctx()).Result()
+		if n == keys {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new region holds %d keys of %d", n, keys)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("a new region received %d keys in %v", keys, time.Since(began))
+	mustAA(t, c3, "set", "new", "from-r3")
+	for i := 0; i < 2; i++ {
+		deadline := time.Now().Add(10 * time.Second)
+		for v, _ := d.c[i].Get(ctx(), "new").Result(); v != "from-r3"; v, _ = d.c[i].Get(ctx(), "new").Result() {
+			if time.Now().After(deadline) {
+				t.Fatalf("region %d never received region 3's write", i+1)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// Removal: refused for an unknown id; then region 3 is gone for good.
+	wantErr(t, d.c[0], "ERR no such peer 9", "aa", "peer", "remove", 9)
+	for i := 0; i < 2; i++ {
+		want(t, d.c[i], "OK", "aa", "peer", "remove", 3, "force")
+	}
+	mustAA(t, c3, "set", "after-removal", "x")
+	time.Sleep(300 * time.Millisecond)
+	want(t, d.c[0], "<nil>", "get", "after-removal")
+	wantErr(t, d.c[0], "ERR region 3 was removed from the database; a new region needs a new id", "aa", "peer", "add", 3, "r3", p3.Addr)
+	if st := fmt.Sprint(d.peerStatus(t, 0, 2, "state")); st != "up" {
+		t.Fatalf("the link between the two remaining regions is %s", st)
+	}
+	if !strings.Contains(p3.log.String(), "was removed from database") {
+		t.Fatalf("region 3 was not told it was removed:\n%s", p3.log.String())
+	}
+}
