@@ -17,7 +17,7 @@ import (
 
 // Limits of a serving link.
 const (
-	maxBatch      = 1 << 20  // raw records per delta frame
+	maxBatch      = 1 << 20   // raw records per delta frame
 	maxRun        = 256 << 10 // one partition's records per ReadFrom
 	maxStateChunk = 256 << 10 // raw key states per state frame
 	snapshotKeys  = 256       // keys walked per hold of a shard in a full sync
@@ -50,10 +50,10 @@ type outbound struct {
 	// database the snapshot walk is in.
 	fullDone int
 	dbNow    int
-	inbuf  []byte
-	done   chan struct{}
-	once   sync.Once
-	closed atomic.Bool
+	inbuf    []byte
+	done     chan struct{}
+	once     sync.Once
+	closed   atomic.Bool
 }
 
 // Sync serves AA SYNC: args are the words after SYNC. On success it returns
