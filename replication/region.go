@@ -155,7 +155,9 @@ func (r *Region) checkNewPeer(m Member) error {
 func (r *Region) SeqBase() uint64 { return r.base }
 
 // Sink is shard.Config.NewSink: shard i's backlog.
-func (r *Region) Sink(i int) shard.Sink { return &sink{b: r.backlogs[i], r: r, n: &r.appended[i].Uint64} }
+func (r *Region) Sink(i int) shard.Sink {
+	return &sink{b: r.backlogs[i], r: r, n: &r.appended[i].Uint64}
+}
 
 // sink feeds a shard's backlog and keeps this region's own row of
 // received positions and the shard's change counter.
