@@ -7,7 +7,9 @@ package main
 
 import (
 	"fmt"
+	stdnet "net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -461,5 +463,182 @@ func TestAAAddAndRemoveRegion(t *testing.T) {
 	}
 	if !strings.Contains(p3.log.String(), "was removed from database") {
 		t.Fatalf("region 3 was not told it was removed:\n%s", p3.log.String())
+	}
+}
+
+// aaSyncCmd is a raw AA SYNC as a peer sends it, with zero positions.
+func aaSyncCmd(db, partitions, origin, replica, secret string) []byte {
+	args := []string{"AA", "SYNC", db, partitions, "1", origin, replica, "intruder", secret, string(make([]byte, 256))}
+	b := fmt.Appendf(nil, "*%d\r\n", len(args))
+	for _, a := range args {
+		b = fmt.Appendf(b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	return b
+}
+
+func TestAASyncRefusals(t *testing.T) {
+	d := startAA(t, 2)
+	mustAA(t, d.c[0], "set", "k", "v")
+	d.settle(t)
+	digest := mustAA(t, d.c[0], "aa", "digest")
+	addr := d.Regions[0].Addr()
+	for _, tc := range []struct {
+		cmd   []byte
+		reply string
+	}{
+		{aaSyncCmd("t", "256", "1", "2", "wrong"), "-ERR AA SYNC refused: wrong secret"},
+		{aaSyncCmd("other", "256", "1", "2", "s3cret"), "-ERR AA SYNC refused: this region belongs to database 't', not 'other'"},
+		{aaSyncCmd("t", "128", "1", "2", "s3cret"), "-ERR AA SYNC refused: this database has 256 partitions, the peer 128"},
+		{aaSyncCmd("t", "256", "2", "2", "s3cret"), "-ERR AA SYNC refused: this is region 1 (r1), not region 2"},
+		{aaSyncCmd("t", "256", "1", "7", "s3cret"), "-ERR AA SYNC refused: region 7 is not a member of database 't' here (AA PEER ADD it first)"},
+	} {
+		conn, r := raw(t, &proc{Addr: addr})
+		conn.Write(tc.cmd)
+		if got := readLine(t, r); got != tc.reply {
+			t.Fatalf("got %q, want %q", got, tc.reply)
+		}
+		conn.Close()
+	}
+	// A puller that sends garbage after the handshake is cut off.
+	conn, r := raw(t, &proc{Addr: addr})
+	conn.Write(aaSyncCmd("t", "256", "1", "2", "s3cret"))
+	if got := readLine(t, r); got != "+OK" {
+		t.Fatalf("handshake: %q", got)
+	}
+	conn.Write([]byte("H\x05garbage and more garbage"))
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 1<<16)
+	for {
+		if _, err := r.Read(buf); err != nil {
+			if strings.Contains(err.Error(), "timeout") {
+				t.Fatal("the origin kept a link that sent garbage")
+			}
+			break
+		}
+	}
+	want(t, d.c[0], fmt.Sprint(digest), "aa", "digest")
+	mustAA(t, d.c[1], "set", "k2", "v2")
+	d.settle(t)
+	want(t, d.c[0], "v2", "get", "k2")
+}
+
+// TestAAGarbageFromOrigin: a "peer" that answers the handshake and then
+// sends a corrupt frame. The region drops the link, logs why, retries, and
+// its data does not change.
+func TestAAGarbageFromOrigin(t *testing.T) {
+	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{}, 100)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				if n, _ := c.Read(buf); n == 0 {
+					return
+				}
+				c.Write([]byte("+OK\r\n"))
+				// A delta message whose frame has a bad checksum.
+				c.Write([]byte{'D', 12, 0xD1, 0, 0, 1, 1, 0, 0, 0xde, 0xad, 0xbe, 0xef, 0})
+				accepted <- struct{}{}
+				c.Read(buf)
+			}()
+		}
+	}()
+	p := startServer(t, "--aa-database", "t", "--aa-region", "1:r1", "--aa-peer", "2:fake@"+ln.Addr().String())
+	c := p.client(t, 2)
+	mustAA(t, c, "set", "k", "v")
+	before := mustAA(t, c, "aa", "digest")
+	for i := 0; i < 2; i++ {
+		select {
+		case <-accepted:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the region did not connect (or reconnect) to its peer")
+		}
+	}
+	want(t, c, fmt.Sprint(before), "aa", "digest")
+	if !strings.Contains(p.log.String(), "delta frame") {
+		t.Fatalf("the region did not log the bad frame:\n%s", p.log.String())
+	}
+	if e := fmt.Sprint(mustAA(t, c, "aa", "status")); !strings.Contains(e, "delta frame") {
+		t.Fatalf("AA STATUS does not show the last error: %s", e)
+	}
+}
+
+func TestAAWithoutActiveActive(t *testing.T) {
+	p := startServer(t)
+	c := p.client(t, 2)
+	wantErr(t, c, "ERR active-active is not enabled on this server (start it with --aa-database and --aa-region)", "aa", "status")
+	want(t, c, "0000000000000000:0", "aa", "digest")
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--aa-region", "1:a"}, "--aa-region and --aa-peer need --aa-database"},
+		{[]string{"--aa-database", "d"}, "--aa-region: region must be ID:NAME"},
+		{[]string{"--aa-database", "d", "--aa-region", "64:a"}, "region id must be an integer between 0 and 63"},
+		{[]string{"--aa-database", "d", "--aa-region", "1:a", "--aa-peer", "1:b@127.0.0.1:1"}, "peer 1 has this region's own id"},
+		{[]string{"--aa-database", "d", "--aa-region", "1:a", "--aa-peer", "2:b@nowhere"}, "peer address must be HOST:PORT"},
+		{[]string{"--aa-compression", "lz4"}, "compression must be none, s2, zstd or zstd:LEVEL (1-22)"},
+	} {
+		out, err := exec.Command(serverBin, append([]string{"--port", "0"}, tc.args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.err) {
+			t.Fatalf("%v: %v, %s (want an error with %q)", tc.args, err, out, tc.err)
+		}
+	}
+}
+
+func TestAARemoteWritesWakeBlockedClients(t *testing.T) {
+	d := startAA(t, 2)
+	d.settle(t)
+	res := make(chan []string, 1)
+	go func() {
+		v, _ := d.client(t, 1, 0).BLPop(ctx(), 10*time.Second, "q").Result()
+		res <- v
+	}()
+	time.Sleep(100 * time.Millisecond)
+	mustAA(t, d.c[0], "rpush", "q", "job")
+	select {
+	case v := <-res:
+		if fmt.Sprint(v) != "[q job]" {
+			t.Fatalf("BLPOP got %v", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a push in region 1 did not wake BLPOP in region 2")
+	}
+}
+
+func TestAATombstonesCollected(t *testing.T) {
+	d := startAA(t, 3)
+	for i := 0; i < 300; i++ {
+		mustAA(t, d.c[i%3], "set", fmt.Sprint("k", i), i)
+		mustAA(t, d.c[i%3], "hset", "h", fmt.Sprint("f", i), i)
+	}
+	d.settle(t)
+	for i := 0; i < 300; i++ {
+		mustAA(t, d.c[(i+1)%3], "del", fmt.Sprint("k", i))
+		mustAA(t, d.c[(i+1)%3], "hdel", "h", fmt.Sprint("f", i))
+	}
+	d.settle(t)
+	for i := range d.Regions {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			info := mustAA(t, d.c[i], "info", "crdt").(string)
+			if strings.Contains(info, "crdt_tombstones_pending:0\r\n") && !strings.Contains(info, "crdt_tombstones_collected:0\r\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("region %d still holds tombstones after the database went quiet:\n%s", i+1, info)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 }
