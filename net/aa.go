@@ -48,6 +48,8 @@ type aaWait struct {
 	waiting bool
 }
 
+const errSwapDBActiveActive = "ERR SWAPDB is not supported in an active-active database"
+
 const aaNotEnabled = "ERR active-active is not enabled on this server (start it with --aa-database and --aa-region)"
 
 func cmdAA(c *Client, args [][]byte) {

@@ -420,6 +420,14 @@ func cmdFlushAll(c *Client, args [][]byte) {
 // cmdSwapDB serves SWAPDB index1 index2. Each index must be a 32-bit
 // integer (else Redis's "invalid first/second DB index") and in range.
 func cmdSwapDB(c *Client, args [][]byte) {
+	if c.srv.repl != nil {
+		// Swapping whole databases has no observed-remove meaning: a
+		// concurrent write in another region would land in whichever
+		// database its index names there. Refused, as Redis Enterprise's
+		// Active-Active databases refuse it.
+		c.Error(errSwapDBActiveActive)
+		return
+	}
 	a, ok := argInt(args[1])
 	if !ok || a < math.MinInt32 || a > math.MaxInt32 {
 		c.Error(errFirstDBIndex)

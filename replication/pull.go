@@ -327,7 +327,7 @@ func (r *Region) readStream(p *peer, br *bufio.Reader, busy *atomic.Bool) error 
 			if err != nil {
 				return err
 			}
-			r.learn(p.m.ID, m)
+			r.learn(p.m.ID, m, true)
 			if in, _ := r.lagOps(p); in == 0 {
 				p.lagMs.Store(0)
 			}

@@ -79,7 +79,15 @@ type Region struct {
 	mu      sync.Mutex
 	peers   map[core.ReplicaID]*peer
 	removed map[core.ReplicaID]bool
-	known   map[core.ReplicaID]Matrix // each peer's latest matrix
+	// known holds each peer's matrix as its own stream carried it, after
+	// every snapshot chunk it sent before: the only safe basis for
+	// collecting tombstones (a matrix that overtook a chunk taken before
+	// the peer saw a delete would let a tombstone go that the chunk then
+	// resurrects). acks holds the latest matrix from either direction
+	// (the peer's beats on its pull are the fastest acknowledgement of our
+	// writes): AA WAIT and the lag figures read it.
+	known   map[core.ReplicaID]Matrix
+	acks    map[core.ReplicaID]Matrix
 	waiters map[shard.Waiter]struct{}
 	closed  bool
 
@@ -87,6 +95,12 @@ type Region struct {
 	wg   sync.WaitGroup
 
 	conflicts conflictLog
+
+	// removedMask has bit i set when region i was removed; smallest is
+	// the smallest member id. Both serve ActsForExpiry without the lock
+	// (it runs with a shard held).
+	removedMask atomic.Uint64
+	smallest    atomic.Int32
 
 	// Tombstone collection figures.
 	collected atomic.Uint64
@@ -109,7 +123,7 @@ func NewRegion(cfg Config, shards int) (*Region, error) {
 		cfg.Logger = slog.Default()
 	}
 	r := &Region{cfg: cfg, log: cfg.Logger, now: cfg.Now, peers: map[core.ReplicaID]*peer{},
-		removed: map[core.ReplicaID]bool{}, known: map[core.ReplicaID]Matrix{},
+		removed: map[core.ReplicaID]bool{}, known: map[core.ReplicaID]Matrix{}, acks: map[core.ReplicaID]Matrix{},
 		waiters: map[shard.Waiter]struct{}{}, stop: make(chan struct{})}
 	if r.now == nil {
 		r.now = time.Now
@@ -132,6 +146,7 @@ func NewRegion(cfg Config, shards int) (*Region, error) {
 	for p := 0; p < shard.NumPartitions; p++ {
 		r.recv[cfg.Self.ID][p].Store(r.base)
 	}
+	r.membershipChangedLocked()
 	return r, nil
 }
 
@@ -233,11 +248,15 @@ func (r *Region) memberIDsLocked() []core.ReplicaID {
 	return ids
 }
 
-// learn stores a peer's matrix from its beat and wakes AA WAIT.
-func (r *Region) learn(from core.ReplicaID, m Matrix) {
+// learn stores a peer's matrix from its beat and wakes AA WAIT; ordered
+// says the beat came on the peer's own stream (see known).
+func (r *Region) learn(from core.ReplicaID, m Matrix, ordered bool) {
 	r.mu.Lock()
 	if _, ok := r.peers[from]; ok {
-		r.known[from] = m
+		r.acks[from] = m
+		if ordered {
+			r.known[from] = m
+		}
 	}
 	ws := make([]shard.Waiter, 0, len(r.waiters))
 	for w := range r.waiters {
@@ -265,10 +284,22 @@ func (r *Region) stable() *[shard.NumPartitions]core.VV {
 		}
 		mats = append(mats, m)
 	}
+	// A removed region sends nothing more: what of it any region holds is
+	// all there will be, so it holds no tombstone back.
+	gone := make([]core.ReplicaID, 0, len(r.removed))
+	for id := range r.removed {
+		gone = append(gone, id)
+	}
+	ids = append(ids, gone...)
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	out := new([shard.NumPartitions]core.VV)
 	for p := range out {
 		var vv core.VV
 		for _, o := range ids {
+			if r.removed[o] {
+				vv = append(vv, core.Dot{Replica: o, Seq: ^uint64(0)})
+				continue
+			}
 			low := ^uint64(0)
 			for _, m := range mats {
 				row := m[o]
@@ -337,7 +368,7 @@ func (r *Region) Reached(target []uint64) int {
 	defer r.mu.Unlock()
 	n := 0
 	for id := range r.peers {
-		row := r.known[id][r.cfg.Self.ID]
+		row := r.acks[id][r.cfg.Self.ID]
 		if row == nil {
 			continue
 		}
@@ -385,6 +416,7 @@ func (r *Region) AddPeer(m Member) error {
 	}
 	p := newPeer(m)
 	r.peers[m.ID] = p
+	r.membershipChangedLocked()
 	if r.store != nil && !r.closed {
 		r.startPull(p)
 	}
@@ -414,7 +446,9 @@ func (r *Region) RemovePeer(id core.ReplicaID, force bool) error {
 	r.mu.Lock()
 	delete(r.peers, id)
 	delete(r.known, id)
+	delete(r.acks, id)
 	r.removed[id] = true
+	r.membershipChangedLocked()
 	r.mu.Unlock()
 	p.shutdown()
 	r.log.Info("AA peer removed", "id", id, "name", p.m.Name, "force", force)
@@ -447,24 +481,57 @@ func (r *Region) Resume(id core.ReplicaID) error {
 // this region's writes p lacks (out), as of the latest beats.
 func (r *Region) lagOps(p *peer) (in, out uint64) {
 	r.mu.Lock()
-	km := r.known[p.m.ID]
+	km := r.acks[p.m.ID]
 	r.mu.Unlock()
 	if km == nil {
 		return 0, 0
 	}
+	// Sequences start at a run's clock-based base: a partition never
+	// received counts from the sender's least position, not from zero.
 	if row := km[p.m.ID]; row != nil {
 		for q := range row {
-			if have := r.recv[p.m.ID][q].Load(); row[q] > have {
+			have := r.recv[p.m.ID][q].Load()
+			if have == 0 {
+				have = rowBase(row)
+			}
+			if row[q] > have {
 				in += row[q] - have
 			}
 		}
 	}
 	if row := km[r.cfg.Self.ID]; row != nil {
 		for q := range row {
-			if mine := r.recv[r.cfg.Self.ID][q].Load(); mine > row[q] {
-				out += mine - row[q]
+			theirs := max(row[q], r.base)
+			if mine := r.recv[r.cfg.Self.ID][q].Load(); mine > theirs {
+				out += mine - theirs
 			}
 		}
 	}
 	return in, out
+}
+
+// rowBase is the least position of a row: the base its region's run
+// started from when some partition has had no write.
+func rowBase(row *[shard.NumPartitions]uint64) uint64 {
+	b := row[0]
+	for _, v := range row {
+		b = min(b, v)
+	}
+	return b
+}
+
+// membershipChangedLocked refreshes the atomics ActsForExpiry reads.
+func (r *Region) membershipChangedLocked() {
+	var mask uint64
+	for id := range r.removed {
+		mask |= 1 << id
+	}
+	r.removedMask.Store(mask)
+	r.smallest.Store(int32(r.memberIDsLocked()[0]))
+}
+
+// ActsForExpiry is shard.Config.ActsForExpiry: the live region with the
+// smallest id deletes expired keys whose expiry owner was removed.
+func (r *Region) ActsForExpiry(owner core.ReplicaID) bool {
+	return r.removedMask.Load()&(1<<owner) != 0 && r.smallest.Load() == int32(r.cfg.Self.ID)
 }

@@ -179,7 +179,7 @@ func (o *outbound) recv(b []byte) error {
 		if err != nil {
 			return err
 		}
-		o.r.learn(o.p.m.ID, m)
+		o.r.learn(o.p.m.ID, m, false)
 		o.inbuf = o.inbuf[:copy(o.inbuf, o.inbuf[n:])]
 	}
 	if cap(o.inbuf) > 1<<20 && len(o.inbuf) == 0 {

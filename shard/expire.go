@@ -48,7 +48,7 @@ func (x *Exec) ExpireCycle(budget time.Duration) (expired int) {
 				if !e.Expired(x.now) {
 					continue
 				}
-				if owner, ok := expiryOwner(e); ok && owner != x.replica {
+				if !x.ownsExpiry(e) {
 					continue
 				}
 				hit++

@@ -14,6 +14,10 @@ type DB struct {
 	expires map[string]*core.Entry
 	// tombs holds deleted keys whose delete not every region has seen yet.
 	tombs map[string]*core.Entry
+	// inner names live keys that may hold removed fields or list elements
+	// (tombstones inside a collection), so collecting them visits those
+	// keys only rather than the whole keyspace.
+	inner map[string]struct{}
 	// index orders keys by hash so SCAN can resume from a cursor (the hash
 	// of the next key) however the table changes between calls.
 	index *btree.BTreeG[indexItem]
@@ -36,6 +40,7 @@ func newDB() *DB {
 		keys:    make(map[string]*core.Entry),
 		expires: make(map[string]*core.Entry),
 		tombs:   make(map[string]*core.Entry),
+		inner:   make(map[string]struct{}),
 		index:   btree.NewBTreeGOptions(indexLess, btree.Options{NoLocks: true}),
 	}
 }
@@ -108,12 +113,19 @@ func (x *Exec) Peek(db int, key []byte) *core.Entry {
 
 // expire handles a key found past its deadline.
 func (x *Exec) expire(db int, key []byte, e *core.Entry) {
-	if owner, ok := expiryOwner(e); ok && owner != x.replica {
+	if !x.ownsExpiry(e) {
 		x.Stats.ExpiredStaleHits++
 		return
 	}
 	x.Delete(db, key, e)
 	x.Stats.ExpiredKeys++
+}
+
+// ownsExpiry reports whether this region deletes e at its deadline: it
+// owns the expiry, or acts for an owner that was removed.
+func (x *Exec) ownsExpiry(e *core.Entry) bool {
+	owner, ok := expiryOwner(e)
+	return !ok || owner == x.replica || (x.actsFor != nil && x.actsFor(owner))
 }
 
 // expiryOwner is the region whose TTL write decided the deadline: it owns
@@ -176,6 +188,21 @@ func (x *Exec) emit(db int, key []byte, p int) {
 	x.delta.Key = key
 	x.Stats.Deltas++
 	x.sink.Append(p, &x.delta)
+	if x.retain {
+		x.noteInner(db, key, x.delta.Op)
+	}
+}
+
+// noteInner remembers a key whose write may have left a tombstone inside
+// it (see DB.inner).
+func (x *Exec) noteInner(db int, key []byte, op core.Op) {
+	switch op {
+	case core.OpFieldDel, core.OpListRemove, core.OpDel:
+		d := x.dbs[db]
+		if _, ok := d.inner[string(key)]; !ok {
+			d.inner[string(key)] = struct{}{}
+		}
+	}
 }
 
 // settle files e after a write changed it: into the expires table when it
@@ -297,6 +324,9 @@ func (x *Exec) Apply(d *core.Delta) {
 	}
 	kind, rep := e.Kind, e.KindRep
 	e.Apply(d)
+	if x.retain {
+		x.noteInner(db, d.Key, d.Op)
+	}
 	if x.onConflict != nil {
 		x.noticeConflict(db, d, e, kind, rep)
 	}
@@ -321,11 +351,22 @@ func (x *Exec) CollectTombstones(stable func(partition int) core.VV) int {
 	}
 	// Inside live keys: removed fields and list elements.
 	for _, d := range x.dbs {
-		for k, e := range d.keys {
+		for k := range d.inner {
+			e := d.keys[k]
+			left := false
+			if e == nil {
+				delete(d.inner, k)
+				continue
+			}
 			if e.Fields != nil {
 				n += e.Fields.CollectTombstones(stable(PartitionOf(Hash([]byte(k)))))
+				left = e.Fields.Tombstones() > 0
 			} else if l := e.List(); l != nil {
 				n += l.CollectTombstones(stable(PartitionOf(Hash([]byte(k)))))
+				left = l.HasTombstones()
+			}
+			if !left {
+				delete(d.inner, k)
 			}
 		}
 	}

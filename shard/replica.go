@@ -73,6 +73,9 @@ func (x *Exec) MergeState(db int, key []byte, st *core.Entry) {
 		e = x.LookupWrite(db, key)
 	}
 	e.Merge(st)
+	if x.retain {
+		x.noteInner(db, key, core.OpDel)
+	}
 	x.settle(db, key, e)
 }
 

@@ -31,6 +31,11 @@ type Config struct {
 	// delta reveals (SEMANTICS.md section 10). It runs with the shard
 	// held: record and return.
 	OnConflict func(c Conflict)
+	// ActsForExpiry reports whether this region deletes expired keys whose
+	// expiry another region owns (SEMANTICS.md 7: the owner was removed
+	// and this is the live region with the smallest id). Called with the
+	// shard held; nil: never.
+	ActsForExpiry func(owner core.ReplicaID) bool
 }
 
 // Store is the keyspace of one region: its shards and the routing to them.
@@ -64,6 +69,7 @@ type Exec struct {
 	sink       Sink
 	retain     bool
 	onConflict func(Conflict)
+	actsFor    func(core.ReplicaID) bool
 	now        int64 // frozen "now" of the current command, Unix ms
 	lru        uint32
 	scratch    []byte
@@ -100,7 +106,7 @@ func New(cfg Config) *Store {
 	s := &Store{databases: dbs, start: time.Now(), stop: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		sh := &Shard{}
-		sh.x = Exec{id: i, shards: n, replica: cfg.Replica, onConflict: cfg.OnConflict, retain: cfg.RetainTombstones, storeBase: s.start,
+		sh.x = Exec{id: i, shards: n, replica: cfg.Replica, onConflict: cfg.OnConflict, actsFor: cfg.ActsForExpiry, retain: cfg.RetainTombstones, storeBase: s.start,
 			scratch: make([]byte, 0, 512), spare: make([]byte, 0, 512)}
 		for p := range sh.x.seqs {
 			sh.x.seqs[p] = cfg.SeqBase

@@ -599,6 +599,7 @@ func TestAAWithoutActiveActive(t *testing.T) {
 func TestAARemoteWritesWakeBlockedClients(t *testing.T) {
 	d := startAA(t, 2)
 	d.settle(t)
+	wantErr(t, d.c[0], "ERR SWAPDB is not supported in an active-active database", "swapdb", 0, 1)
 	res := make(chan []string, 1)
 	go func() {
 		v, _ := d.client(t, 1, 0).BLPop(ctx(), 10*time.Second, "q").Result()
@@ -640,5 +641,46 @@ func TestAATombstonesCollected(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
+	}
+}
+
+func TestAAPauseResume(t *testing.T) {
+	d := startAA(t, 2)
+	d.settle(t)
+	want(t, d.c[1], "OK", "aa", "pause", 1)
+	wantErr(t, d.c[1], "ERR no such peer 5", "aa", "pause", 5)
+	mustAA(t, d.c[0], "set", "k", "v")
+	time.Sleep(200 * time.Millisecond)
+	want(t, d.c[1], "<nil>", "get", "k")
+	if st := d.peerStatus(t, 1, 1, "state"); st != "paused" {
+		t.Fatalf("state %v, want paused", st)
+	}
+	want(t, d.c[1], "OK", "aa", "resume", 1)
+	d.settle(t)
+	want(t, d.c[1], "v", "get", "k")
+}
+
+// TestAAExpiryTakeover: the region that owned a key's expiry is removed;
+// the live region with the smallest id deletes the key at its deadline and
+// the delete reaches the others.
+func TestAAExpiryTakeover(t *testing.T) {
+	d := startAA(t, 3)
+	mustAA(t, d.c[1], "set", "k", "v", "px", 300)
+	d.settle(t)
+	d.Kill(1)
+	for _, i := range []int{0, 2} {
+		want(t, d.c[i], "OK", "aa", "peer", "remove", 2, "force")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n0, _ := d.c[0].DBSize(ctx()).Result()
+		n2, _ := d.c[2].DBSize(ctx()).Result()
+		if n0 == 0 && n2 == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the expired key is still held: %d in r1, %d in r3", n0, n2)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

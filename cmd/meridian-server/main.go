@@ -149,6 +149,7 @@ func run(argv []string) error {
 		scfg.RetainTombstones = true
 		scfg.Replica = region.Self().ID
 		scfg.OnConflict = region.OnConflict
+		scfg.ActsForExpiry = region.ActsForExpiry
 	}
 	store := shard.New(scfg)
 	defer store.Close()
