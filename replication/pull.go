@@ -344,7 +344,10 @@ func orTrailing(err error) error {
 	return err
 }
 
-// applyRuns applies a delta frame's runs, each under one hold of the
+// applyChunk bounds the deltas applied under one hold of a shard.
+const applyChunk = 64
+
+// applyRuns applies a delta frame's runs, a chunk at a time under the
 // partition's shard.
 func (r *Region) applyRuns(p *peer, recs []byte, d *core.Delta, lim core.DecodeLimits) error {
 	origin := p.m.ID
@@ -360,42 +363,46 @@ func (r *Region) applyRuns(p *peer, recs []byte, d *core.Delta, lim core.DecodeL
 		recs = rest
 		part := int(q)
 		sh := r.store.ShardOfPartition(part)
-		nowMs := r.now().UnixMilli()
-		x := sh.Lock(nowMs)
-		have := r.recv[origin][part].Load()
-		var err error
-		var lag int64 = -1
+		// The shard is released every applyChunk deltas: a long run must
+		// not hold the shard's local clients back for long.
 		for len(run) > 0 {
-			seq, delta, more, e := Next(run)
-			if e != nil {
-				err = e
-				break
+			nowMs := r.now().UnixMilli()
+			x := sh.Lock(nowMs)
+			have := r.recv[origin][part].Load()
+			var err error
+			var lag int64 = -1
+			for k := 0; k < applyChunk && len(run) > 0; k++ {
+				seq, delta, more, e := Next(run)
+				if e != nil {
+					err = e
+					break
+				}
+				run = more
+				if seq <= have {
+					continue // a duplicate (a resent batch)
+				}
+				if _, e := core.DecodeDelta(delta, d, lim); e != nil {
+					err = e
+					break
+				}
+				if d.Dot.Replica != origin || shard.PartitionOf(shard.Hash(d.Key)) != part {
+					err = fmt.Errorf("%w: a delta of region %d partition %d in region %d's partition %d", errMessage,
+						d.Dot.Replica, shard.PartitionOf(shard.Hash(d.Key)), origin, part)
+					break
+				}
+				x.Apply(d)
+				have = seq
+				lag = nowMs - d.TS.Millis()
+				p.deltasIn.Add(1)
 			}
-			run = more
-			if seq <= have {
-				continue // a duplicate (a resent batch)
+			r.recv[origin][part].Store(have)
+			sh.Unlock()
+			if lag >= 0 {
+				p.lagMs.Store(max(lag, 0))
 			}
-			if _, e := core.DecodeDelta(delta, d, lim); e != nil {
-				err = e
-				break
+			if err != nil {
+				return err
 			}
-			if d.Dot.Replica != origin || shard.PartitionOf(shard.Hash(d.Key)) != part {
-				err = fmt.Errorf("%w: a delta of region %d partition %d in region %d's partition %d", errMessage,
-					d.Dot.Replica, shard.PartitionOf(shard.Hash(d.Key)), origin, part)
-				break
-			}
-			x.Apply(d)
-			have = seq
-			lag = nowMs - d.TS.Millis()
-			p.deltasIn.Add(1)
-		}
-		r.recv[origin][part].Store(have)
-		sh.Unlock()
-		if lag >= 0 {
-			p.lagMs.Store(max(lag, 0))
-		}
-		if err != nil {
-			return err
 		}
 	}
 	return nil
