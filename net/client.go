@@ -45,6 +45,9 @@ type Client struct {
 	link      *linkState // set once AA SYNC made this connection a replication link
 	aaWait    aaWait     // AA WAIT's target while it blocks
 
+	// ps is the client's subscriptions (SUBSCRIBE and friends): see pubsub.go.
+	ps pubsubState
+
 	name    atomic.Pointer[string]
 	db      atomic.Int32
 	lastCmd atomic.Pointer[Command]

@@ -14,6 +14,9 @@ import (
 const defaultUser = "default"
 
 func cmdPing(c *Client, args [][]byte) {
+	if pingSubscribed(c, args) {
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.W.AppendSimple("PONG")
@@ -34,8 +37,9 @@ func cmdQuit(c *Client, _ [][]byte) {
 }
 
 // cmdReset is Redis's clearClientConnectionState: database 0, RESP2, no
-// name, replies on, no-evict and no-touch off. The library name and version
-// stay: they still describe the client library behind the connection.
+// name, replies on, no-evict and no-touch off, no subscriptions (dropped
+// without confirmations). The library name and version stay: they still
+// describe the client library behind the connection.
 func cmdReset(c *Client, _ [][]byte) {
 	c.Select(0)
 	c.SetProto(2)
@@ -43,6 +47,7 @@ func cmdReset(c *Client, _ [][]byte) {
 	c.replyMode = replyOn
 	c.noEvict.Store(false)
 	c.noTouch.Store(false)
+	c.pubsubReset()
 	c.W.AppendSimple("RESET")
 }
 
@@ -173,7 +178,11 @@ func appendClientInfo(b []byte, cl, self *Client, nowMs int64) []byte {
 	if age < 0 {
 		age = 0
 	}
+	sub, psub, ssub := cl.ps.counts()
 	flags := ""
+	if sub+psub+ssub > 0 {
+		flags += "P"
+	}
 	if cl == self && self.closing { // only the owning loop may read closing
 		flags += "c"
 	}
@@ -190,9 +199,9 @@ func appendClientInfo(b []byte, cl, self *Client, nowMs int64) []byte {
 	if lc := cl.lastCmd.Load(); lc != nil {
 		cmd = lc.Name
 	}
-	return fmt.Appendf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=-1 "+
+	return fmt.Appendf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=-1 "+
 		"qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d lib-name=%s lib-ver=%s",
-		cl.ID, cl.Addr, cl.LocalAddr, fd, cl.Name(), age, idle, flags, cl.db.Load(), cmd, defaultUser, proto, libName, libVer)
+		cl.ID, cl.Addr, cl.LocalAddr, fd, cl.Name(), age, idle, flags, cl.db.Load(), sub, psub, ssub, cmd, defaultUser, proto, libName, libVer)
 }
 
 // sortedClients is the connected clients by id, the caller included,
@@ -240,16 +249,35 @@ func cmdClientGetName(c *Client, _ [][]byte) {
 	c.W.AppendNull()
 }
 
+// Client types of CLIENT LIST TYPE and CLIENT KILL TYPE. Meridian has no
+// replica or master clients: they are clientOther, which no client is.
+const (
+	clientNormal = iota
+	clientPubSub
+	clientOther
+)
+
 // clientTypeKnown is getClientTypeByName: the words CLIENT LIST TYPE and
-// CLIENT KILL TYPE accept. Every Meridian client is "normal".
-func clientTypeKnown(t []byte) (normal, ok bool) {
+// CLIENT KILL TYPE accept.
+func clientTypeKnown(t []byte) (typ int, ok bool) {
 	switch {
 	case is(t, "normal"):
-		return true, true
-	case is(t, "slave"), is(t, "replica"), is(t, "pubsub"), is(t, "master"):
-		return false, true
+		return clientNormal, true
+	case is(t, "pubsub"):
+		return clientPubSub, true
+	case is(t, "slave"), is(t, "replica"), is(t, "master"):
+		return clientOther, true
 	}
-	return false, false
+	return 0, false
+}
+
+// clientTypeOf is getClientType: a client with subscriptions (Redis's
+// CLIENT_PUBSUB) is "pubsub", any other "normal". Any goroutine.
+func clientTypeOf(cl *Client) int {
+	if sub, psub, ssub := cl.ps.counts(); sub+psub+ssub > 0 {
+		return clientPubSub
+	}
+	return clientNormal
 }
 
 // cmdClientList serves CLIENT LIST [TYPE type | ID id [id ...]].
@@ -257,13 +285,13 @@ func cmdClientList(c *Client, args [][]byte) {
 	var out []byte
 	switch {
 	case len(args) == 4 && is(args[2], "type"):
-		normal, ok := clientTypeKnown(args[3])
+		typ, ok := clientTypeKnown(args[3])
 		if !ok {
 			c.Error(fmt.Sprintf(errClientType, args[3]))
 			return
 		}
-		if normal {
-			for _, cl := range sortedClients(c.srv) {
+		for _, cl := range sortedClients(c.srv) {
+			if clientTypeOf(cl) == typ {
 				out = appendClientInfo(out, cl, c, c.Now)
 				out = append(out, '\n')
 			}
@@ -309,7 +337,8 @@ func cmdClientKill(c *Client, args [][]byte) {
 	var (
 		addr, laddr       []byte
 		id                uint64
-		typeSet, normal   bool
+		typeSet           bool
+		typ               int
 		skipMe            = true
 		maxAge            int64
 		hasAddr, hasLaddr bool
@@ -329,12 +358,12 @@ func cmdClientKill(c *Client, args [][]byte) {
 				}
 				id = uint64(v)
 			case is(opt, "type"):
-				n, ok := clientTypeKnown(val)
+				t, ok := clientTypeKnown(val)
 				if !ok {
 					c.Error(fmt.Sprintf(errClientType, val))
 					return
 				}
-				typeSet, normal = true, n
+				typeSet, typ = true, t
 			case is(opt, "addr"):
 				addr, hasAddr = val, true
 			case is(opt, "laddr"):
@@ -376,7 +405,7 @@ func cmdClientKill(c *Client, args [][]byte) {
 		switch {
 		case hasAddr && cl.Addr != string(addr),
 			hasLaddr && cl.LocalAddr != string(laddr),
-			typeSet && !normal,
+			typeSet && clientTypeOf(cl) != typ,
 			id != 0 && cl.ID != id,
 			maxAge > 0 && c.Now/1000-cl.Created.Unix() < maxAge,
 			cl == c && skipMe:

@@ -22,5 +22,6 @@ func commandFamilies() [][]*Command {
 		commandCommands,    // command_cmd.go: COMMAND
 		debugCommands,      // debug.go: DEBUG, MEMORY, OBJECT
 		aaCommands,         // aa.go: AA, active-active replication
+		pubsubCommands,     // pubsub.go: SUBSCRIBE, PUBLISH, PUBSUB, ...
 	}
 }

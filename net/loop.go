@@ -38,6 +38,13 @@ type Options struct {
 	// Replicator is the active-active layer; nil for a region without
 	// peers (AA then answers that it is not enabled).
 	Replicator Replicator
+	// OnPublish, when set, is told of every PUBLISH (shard false) and
+	// SPUBLISH (shard true) run here, after local delivery, so the
+	// active-active layer can carry the message to the other regions (which
+	// hand it to their Server.Deliver). It runs on the publisher's event
+	// loop and must not block; channel and message are valid only during
+	// the call.
+	OnPublish func(channel, message []byte, shard bool)
 }
 
 // Server serves RESP on gnet event loops and runs each command on the shard
@@ -64,6 +71,8 @@ type Server struct {
 	limits     atomic.Pointer[resp.Limits]
 
 	info infoState // INFO's samples and peaks
+
+	ps pubsubRegistry // who is subscribed to what: see pubsub.go
 
 	mu      sync.Mutex
 	clients map[uint64]*Client
@@ -235,6 +244,7 @@ func (s *Server) OnClose(gc gnet.Conn, _ error) gnet.Action {
 		s.repl.RemoveWaiter(c.Waiter())
 	}
 	c.Unpark(nil)
+	c.pubsubReset()
 	if c.link != nil && c.link.closed != nil {
 		c.link.closed()
 	}
@@ -348,6 +358,10 @@ func (s *Server) dispatch(c *Client, args [][]byte) *Command {
 	}
 	if !checkArity(cmd.Arity, len(args)) {
 		c.Error(wrongArgs(cmd.Name))
+		c.applyReplyMode(mark, mode)
+		return nil
+	}
+	if c.ps.on && c.W.Proto == 2 && pubsubRefused(c, cmd, args) {
 		c.applyReplyMode(mark, mode)
 		return nil
 	}
