@@ -30,6 +30,8 @@ var allowed = map[string][]string{
 	"bench/floor": {},
 	// tools/regions runs local databases through chaos links.
 	"tools/regions": {"tools/chaoslink"},
+	// tools/converge drives such a database and checks it.
+	"tools/converge": {"tools/chaoslink", "tools/regions"},
 }
 
 func TestLayering(t *testing.T) {

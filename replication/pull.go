@@ -322,6 +322,10 @@ func (r *Region) readStream(p *peer, br *bufio.Reader, busy *atomic.Bool) error 
 			}
 			p.caughtUp.Store(true)
 			p.state.Store(stateUp)
+		case msgPublish:
+			if err := r.deliverPub(body); err != nil {
+				return err
+			}
 		case msgBeat:
 			_, m, err := parseBeat(body)
 			if err != nil {

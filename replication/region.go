@@ -95,6 +95,8 @@ type Region struct {
 	wg   sync.WaitGroup
 
 	conflicts conflictLog
+	pubs      pubRing
+	deliver   func(channel, message []byte, shard bool) int
 
 	// removedMask has bit i set when region i was removed; smallest is
 	// the smallest member id. Both serve ActsForExpiry without the lock

@@ -50,6 +50,7 @@ type outbound struct {
 	// database the snapshot walk is in.
 	fullDone int
 	dbNow    int
+	pubAt    uint64 // the next PUBLISH message to send
 	inbuf    []byte
 	done     chan struct{}
 	once     sync.Once
@@ -105,7 +106,7 @@ func (r *Region) Sync(args [][]byte, send func([]byte) error, buffered func() in
 	if r.knewEarlierRun(pos) && !r.initialSyncDone() {
 		return nil, nil, "LOADING Meridian is syncing from its peers after a restart"
 	}
-	o := &outbound{r: r, p: p, link: link, codec: NewCodec(r.cfg.Compression, 0), cursor: *pos,
+	o := &outbound{r: r, p: p, link: link, codec: NewCodec(r.cfg.Compression, 0), cursor: *pos, pubAt: r.pubCursor(),
 		seen: make([]uint64, len(r.backlogs)), done: make(chan struct{})}
 	for i := range o.seen {
 		o.seen[i] = ^uint64(0) // first pass visits every shard
@@ -210,6 +211,12 @@ func (o *outbound) run() {
 		}
 		if !o.pump() {
 			return
+		}
+		if msgs, at := o.r.appendPubs(nil, o.pubAt); at != o.pubAt {
+			o.pubAt = at
+			if !o.send(msgs) {
+				return
+			}
 		}
 		for i := range o.r.backlogs {
 			if !o.snapshotShard(i) {

@@ -20,8 +20,8 @@ package replication
 // msgSnapBegin and msgSnapEnd around a partition's full sync (partition,
 // sequence), msgSnapState (a codec frame whose records are key states:
 // [partition][db][key len][key][state len][core.AppendEntryState]),
-// msgCaughtUp once the first pass has nothing left to full-sync, and
-// msgBeat. Puller to origin: msgBeat only.
+// msgCaughtUp once the first pass has nothing left to full-sync, msgBeat,
+// and msgPublish (a PUBLISH made at the origin, publish.go). Puller to origin: msgBeat only.
 //
 // A beat carries the sender's wall clock and its received matrix: for
 // every member region, per partition, the last sequence of that region's
@@ -50,6 +50,7 @@ const (
 	msgSnapEnd   = 'E'
 	msgCaughtUp  = 'C'
 	msgBeat      = 'H'
+	msgPublish   = 'P' // flags (1: shard channel) | channel len | channel | message
 )
 
 // maxMessage bounds a message body: a frame at its limit plus its header.

@@ -684,3 +684,41 @@ func TestAAExpiryTakeover(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestAAPublishReachesEveryRegion(t *testing.T) {
+	d := startAA(t, 3)
+	d.settle(t)
+	var subs []*redis.PubSub
+	for i := range d.Regions {
+		ps := d.c[i].Subscribe(ctx(), "news")
+		if _, err := ps.Receive(ctx()); err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, ps)
+	}
+	pat := d.c[2].SSubscribe(ctx(), "shop")
+	if _, err := pat.Receive(ctx()); err != nil {
+		t.Fatal(err)
+	}
+	// The count is this region's subscribers, as PUBLISH counts in Redis.
+	want(t, d.c[0], "1", "publish", "news", "hello")
+	want(t, d.c[1], "0", "spublish", "shop", "open")
+	for i, ps := range subs {
+		m, err := ps.ReceiveTimeout(ctx(), 5*time.Second)
+		if err != nil {
+			t.Fatalf("region %d: %v", i+1, err)
+		}
+		if msg, ok := m.(*redis.Message); !ok || msg.Channel != "news" || msg.Payload != "hello" {
+			t.Fatalf("region %d got %#v", i+1, m)
+		}
+		ps.Close()
+	}
+	m, err := pat.ReceiveTimeout(ctx(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg, ok := m.(*redis.Message); !ok || msg.Payload != "open" {
+		t.Fatalf("shard channel subscriber got %#v", m)
+	}
+	pat.Close()
+}

@@ -175,8 +175,12 @@ func run(argv []string) error {
 	opts := mnet.Options{Addrs: addrs, Loops: shards, Store: store, Config: cfg, Logger: log, ConfigFile: file}
 	if region != nil {
 		opts.Replicator = region
+		opts.OnPublish = region.Publish
 	}
 	srv := mnet.NewServer(opts)
+	if region != nil {
+		region.SetDeliver(srv.Deliver)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
