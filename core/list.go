@@ -1155,11 +1155,16 @@ func (l *List) Merge(other Object, retain bool) {
 		}
 	}
 	// o's elements, in o's order (an anchor always comes before).
+	var prev, last Dot // o's previous element; the last of o's elements placed here
 	for s := o.lo; s < o.hi; s++ {
 		olf := o.slots[s]
 		for i := range olf.nodes {
 			n := &olf.nodes[i]
 			id := n.id()
+			if prev.Seq != 0 && l.ids[prev] != nil {
+				last = prev
+			}
+			prev = id
 			vs, has := o.stamps[id]
 			if !has {
 				vs = vstamp{n.ts, n.rep}
@@ -1177,6 +1182,19 @@ func (l *List) Merge(other Object, retain bool) {
 				continue
 			}
 			p := pendIns{id: id, anchor: n.anchor(), ts: n.ts, vs: vs, dead: n.dead, value: olf.value(i)}
+			anchor, dropped := p.anchor, false
+			if a := p.anchor; a.Seq != 0 && oids[a] == nil && !o.isWaiting(a) && o.received.Covers(a) &&
+				l.ids[a] == nil && !l.isWaiting(a) {
+				// o dropped the anchor (removed without peers, or a
+				// collected tombstone) and this list does not hold it
+				// either: o's order is all that is left of the place, so
+				// the element goes right after the last of o's elements
+				// before it that is here (the head if none). Waiting for
+				// the anchor would lose the element, and the head (the
+				// rule for a delta) would move it. The element keeps its
+				// true anchor, for lists that still hold it.
+				p.anchor, dropped = last, true
+			}
 			if w := l.waitingIns(id); w != nil {
 				// Waiting here, placed there: o has its anchor, which this
 				// loop placed already; take the waiting one out and merge.
@@ -1189,6 +1207,10 @@ func (l *List) Merge(other Object, retain bool) {
 				continue // received here and dropped
 			}
 			l.arrive(&p, retain)
+			if lf := l.ids[id]; dropped && lf != nil {
+				nd := &lf.nodes[lf.find(id)]
+				nd.arep, nd.aseq = anchor.Replica, anchor.Seq
+			}
 		}
 	}
 	// o's buffer.
@@ -1213,7 +1235,10 @@ func (l *List) Merge(other Object, retain bool) {
 					}
 				case l.received.Covers(w.id):
 				default:
-					l.received.Add(w.id)
+					// received is not raised here: a vector raised to a
+					// later insert of w's origin would take an earlier one
+					// still to come in this loop (w's own anchor, say) for
+					// received and dropped. o.received joins it below.
 					l.arrive(&w, retain)
 				}
 			}
@@ -1227,10 +1252,13 @@ func (l *List) Merge(other Object, retain bool) {
 			}
 		}
 	}
+	// received first: clear takes a list whose received vector its
+	// context covers for one that holds nothing else, and o's elements
+	// are here now.
+	l.received.Merge(o.received)
 	if len(o.cleared) > 0 {
 		l.clear(o.cleared, retain, Dot{})
 	}
-	l.received.Merge(o.received)
 	l.Overflow += o.Overflow
 }
 

@@ -18,7 +18,9 @@ import (
 // cardinality, a list's id map and spare leaves, a sorted set's index:
 // the decoder rebuilds what it needs). It keeps the list's leaf partition
 // and each leaf's remove vector (CollectTombstones and Merge read them),
-// so decode(encode(e)) is e, not merely equivalent to it.
+// so decode(encode(e)) holds exactly e's state, not merely an equivalent
+// one; only memory layout differs (no caches yet, a compacted arena per
+// leaf, an emptied list buffer dropped, HLL registers sparse while few).
 //
 // # Layout
 //
@@ -375,10 +377,12 @@ func (w *stateEncoder) hll(h *HLL) {
 // (values and field names against MaxValue) and every count against what
 // the rest of b can hold before allocating, refuses what no reachable
 // state holds where keeping it could break an invariant later code relies
-// on (unsorted vectors, replica ids past MaxReplicas, duplicate list
-// elements or fields, a slot holding another type's data than the key's,
-// a dormant container without a type), never panics, and wraps ErrCorrupt
-// in every error.
+// on (unknown kinds and flags, unsorted vectors and counters, replica ids
+// past MaxReplicas, list element id 0, duplicate list elements, waiting
+// inserts or fields, a dormant container without a type or two of one
+// type), never panics, and wraps ErrCorrupt in every error. Anything else
+// is taken as it is: a full sync must not fail on a state the origin
+// holds.
 func DecodeEntryState(b []byte, lim DecodeLimits, retain bool) (*Entry, int, error) {
 	r := stateDecoder{decoder: decoder{b: b}, lim: lim, retain: retain}
 	if v := r.byte1("state version"); r.err == nil && v != stateVersion {
@@ -525,9 +529,6 @@ func (r *stateDecoder) entry(inner bool) *Entry {
 	if has&stObject != 0 {
 		e.Obj = r.object()
 	}
-	if r.err == nil && !slotsAgree(e, inner) {
-		r.fail("slot contents")
-	}
 	if has&stDormant != 0 {
 		n := r.count(stMinEntry, "dormant")
 		if n == 0 || n > int(kindLast) {
@@ -550,19 +551,6 @@ func (r *stateDecoder) entry(inner bool) *Entry {
 		}
 	}
 	return e
-}
-
-// slotsAgree checks what readers take for granted: the key's own type's
-// slot holds that type's data (a hash's Fields are a hash's, a list key's
-// Obj is a List), and a dormant container holds only its type's data.
-func slotsAgree(e *Entry, inner bool) bool {
-	if f := e.Fields; f != nil && (e.Kind.HasFields() || inner) && f.kind != e.Kind {
-		return false
-	}
-	if e.Obj != nil && (slotOf(e.Kind) == slotObj || inner) && e.occupant(slotObj) != e.Kind {
-		return false
-	}
-	return true
 }
 
 func (r *stateDecoder) fields() *Fields {
@@ -779,4 +767,62 @@ func (r *stateDecoder) hll() *HLL {
 		h.invalidate() // the cached cardinality is local: recomputed on demand
 	}
 	return h
+}
+
+// MaxTimestamp is the largest HLC timestamp e's state holds: type stamps,
+// base and expiry writes (its fields' too), list elements, their LSET
+// stamps and buffered writes, and the same in dormant containers. A region
+// that merges or installs a state received by full sync must have its
+// clock observe it (Clock.Observe), as it observes a delta's timestamp, so
+// its later local writes order after every write the state holds. (The
+// key's type stamp alone is not enough: an LPUSH stamped before the list's
+// elements would be placed after them, as the RGA rule skips elements with
+// later keys, and a local write of a type stamped before the key's type
+// would not win it.)
+func (e *Entry) MaxTimestamp() Timestamp {
+	m := e.KindTS
+	up := func(t Timestamp) {
+		if t > m {
+			m = t
+		}
+	}
+	reg := func(r *Register) {
+		for i := range r.Base.Elems {
+			up(r.Base.Elems[i].TS)
+		}
+	}
+	reg(&e.Register)
+	for i := range e.Exp.Elems {
+		up(e.Exp.Elems[i].TS)
+	}
+	if e.Fields != nil {
+		for _, r := range e.Fields.M {
+			reg(r)
+		}
+	}
+	if l, _ := e.Obj.(*List); l != nil {
+		for s := l.lo; s < l.hi; s++ {
+			for i := range l.slots[s].nodes {
+				up(l.slots[s].nodes[i].ts)
+			}
+		}
+		for _, vs := range l.stamps {
+			up(vs.ts)
+		}
+		if b := l.buf; b != nil {
+			for _, ws := range b.waiting {
+				for k := range ws {
+					up(ws[k].ts)
+					up(ws[k].vs.ts)
+				}
+			}
+			for _, eo := range b.early {
+				up(eo.vs.ts)
+			}
+		}
+	}
+	for _, c := range e.dormant {
+		up(c.MaxTimestamp())
+	}
+	return m
 }

@@ -65,9 +65,10 @@ func (x *Exec) MergeState(db int, key []byte, st *core.Entry) {
 	if db < 0 || db >= len(x.dbs) {
 		return
 	}
-	if ts := st.KindTS; ts != 0 {
-		x.clock.Observe(ts)
-	}
+	// Every timestamp the state holds, not only its type's: a local write
+	// made next must order after all of them (an LPUSH after a list whose
+	// elements were stamped later than its creation).
+	x.clock.Observe(st.MaxTimestamp())
 	e := x.dbs[db].keys[string(key)]
 	if e == nil {
 		e = x.LookupWrite(db, key)
