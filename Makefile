@@ -45,6 +45,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHLLDeltaValue$$' -fuzztime $(FUZZTIME) ./core/
 	$(GO) test -run '^$$' -fuzz '^FuzzHLLString$$' -fuzztime $(FUZZTIME) ./core/
 	$(GO) test -run '^$$' -fuzz '^FuzzGlobMatch$$' -fuzztime $(FUZZTIME) ./net/config/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEntryState$$' -fuzztime $(FUZZTIME) ./core/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFrame$$' -fuzztime $(FUZZTIME) ./replication/
 	$(GO) test -run '^$$' -fuzz '^FuzzPullStream$$' -fuzztime $(FUZZTIME) ./replication/
 	$(GO) test -run '^$$' -fuzz '^FuzzServedRecv$$' -fuzztime $(FUZZTIME) ./replication/
