@@ -9,7 +9,7 @@ ROUNDS    ?= 3
 TESTS     ?= set,get,incr,lpush,rpush,lpop,sadd,hset,spop,zadd,zpopmin,lrange_100
 BIN       := bin
 
-.PHONY: all build run test race lint fuzz bench bench-go clean
+.PHONY: all build run test race lint fuzz bench bench-go bench-repl demo soak clean
 
 all: build
 
@@ -18,6 +18,9 @@ build:
 	$(GO) build -o $(BIN)/meridian-floor ./cmd/meridian-floor
 	$(GO) build -o $(BIN)/meridian-bench ./cmd/meridian-bench
 	$(GO) build -o $(BIN)/meridian-chaoslink ./cmd/meridian-chaoslink
+	$(GO) build -o $(BIN)/meridian-demo ./cmd/meridian-demo
+	$(GO) build -o $(BIN)/meridian-bench-repl ./cmd/meridian-bench-repl
+	$(GO) build -o $(BIN)/meridian-converge ./cmd/meridian-converge
 
 ## run: a server on $(BIND):$(PORT)
 run:
@@ -60,6 +63,25 @@ bench: build
 	$(BIN)/meridian-bench --meridian $(BIN)/meridian-server --floor $(BIN)/meridian-floor \
 		--tests $(TESTS) --requests $(REQUESTS) --rounds $(ROUNDS) \
 		--out docs/benchmarks/latest.md --json docs/benchmarks/latest.json
+
+## demo: three local regions, a scripted tour of active-active, then a playground until Ctrl-C
+demo: build
+	$(BIN)/meridian-demo --meridian $(BIN)/meridian-server
+
+## bench-repl: what replication costs: 3 regions against replication off, lag p50/p99, bytes per write
+bench-repl: build
+	@command -v redis-benchmark >/dev/null || { echo "redis-benchmark is missing: apt-get install -y redis-tools"; exit 1; }
+	$(BIN)/meridian-bench-repl --meridian $(BIN)/meridian-server \
+		--requests $(REQUESTS) --rounds $(ROUNDS) \
+		--out docs/benchmarks/repl.md --json docs/benchmarks/repl.json
+
+SCHEDULES ?= 200
+REGIONS   ?= 5
+SOAKSECS  ?= 3
+## soak: the convergence checker: $(SCHEDULES) random fault schedules against $(REGIONS) regions, kills included
+soak: build
+	$(BIN)/meridian-converge --server $(BIN)/meridian-server --schedules $(SCHEDULES) --regions $(REGIONS) \
+		--seconds $(SOAKSECS) --kill --log-dir $(BIN)/soak
 
 clean:
 	rm -rf $(BIN)

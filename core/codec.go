@@ -44,12 +44,7 @@ func AppendDelta(dst []byte, d *Delta) []byte {
 	dst = append(dst, d.Value...)
 	dst = binary.AppendUvarint(dst, uint64(len(d.Counters)))
 	for _, c := range d.Counters {
-		dst = append(dst, byte(c.Replica))
-		dst = binary.AppendUvarint(dst, c.Seq)
-		dst = binary.AppendVarint(dst, c.Int)
-		dst = binary.AppendVarint(dst, c.IntHi)
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.Float))
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.FloatLo))
+		dst = appendCounter(dst, c)
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(d.Refs)))
 	for _, x := range d.Refs {
@@ -58,7 +53,20 @@ func AppendDelta(dst []byte, d *Delta) []byte {
 	}
 	dst = appendVV(dst, d.Ctx)
 	dst = appendVV(dst, d.ExpCtx)
-	return binary.AppendVarint(dst, d.Deadline)
+	dst = binary.AppendVarint(dst, d.Deadline)
+	if d.Flags&FlagRem != 0 {
+		dst = appendCounter(dst, d.Rem)
+	}
+	return dst
+}
+
+func appendCounter(dst []byte, c Counter) []byte {
+	dst = append(dst, byte(c.Replica))
+	dst = binary.AppendUvarint(dst, c.Seq)
+	dst = binary.AppendVarint(dst, c.Int)
+	dst = binary.AppendVarint(dst, c.IntHi)
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.Float))
+	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(c.FloatLo))
 }
 
 func appendVV(dst []byte, v VV) []byte {
@@ -191,16 +199,10 @@ func DecodeDelta(b []byte, d *Delta, lim DecodeLimits) (int, error) {
 	}
 	d.Counters = d.Counters[:0]
 	for i := uint64(0); i < n && r.err == nil; i++ {
-		c := Counter{Replica: r.replica("counter"), Seq: r.uvarint("counter"), Int: r.varint("counter"), IntHi: r.varint("counter")}
-		if r.err == nil && len(r.b)-r.off < 16 {
-			r.fail("counter")
-		}
+		c := r.counter()
 		if r.err != nil {
 			break
 		}
-		c.Float = math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off:]))
-		c.FloatLo = math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off+8:]))
-		r.off += 16
 		if len(d.Counters) > 0 && d.Counters[len(d.Counters)-1].Replica >= c.Replica {
 			r.fail("counter order")
 		}
@@ -221,8 +223,27 @@ func DecodeDelta(b []byte, d *Delta, lim DecodeLimits) (int, error) {
 	d.Ctx = r.vv(d.Ctx, "ctx")
 	d.ExpCtx = r.vv(d.ExpCtx, "expctx")
 	d.Deadline = r.varint("deadline")
+	d.Rem = Counter{}
+	if d.Flags&FlagRem != 0 {
+		d.Rem = r.counter()
+	}
 	if r.err != nil {
 		return 0, r.err
 	}
 	return r.off, nil
+}
+
+// counter reads one Counter as appendCounter writes it.
+func (r *decoder) counter() Counter {
+	c := Counter{Replica: r.replica("counter"), Seq: r.uvarint("counter"), Int: r.varint("counter"), IntHi: r.varint("counter")}
+	if r.err == nil && len(r.b)-r.off < 16 {
+		r.fail("counter")
+	}
+	if r.err != nil {
+		return Counter{}
+	}
+	c.Float = math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off:]))
+	c.FloatLo = math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off+8:]))
+	r.off += 16
+	return c
 }

@@ -31,6 +31,11 @@ const opLast = OpHLLAdd
 // Delta flags.
 const (
 	FlagExpiry uint8 = 1 << 0 // OpStrSet also replaces the expiry
+	// FlagRem: an increment also carries Rem, its origin's share of what
+	// deletes removed. A region that collected the delete's tombstone
+	// (and with it Rem) learns it back from the next increment, so the
+	// removed part of the origin's running sum never shows again.
+	FlagRem uint8 = 1 << 1
 )
 
 // Delta is the effect of one write: what happened, with its dot and HLC
@@ -54,9 +59,10 @@ type Delta struct {
 	TS       Timestamp
 	Value    []byte
 	Counters Counters
-	Refs     []Dot // the elements a list write refers to
-	Ctx      VV    // context of the base component
-	ExpCtx   VV    // context of the expiry component
+	Rem      Counter // with FlagRem: the origin's entry of Register.Rem
+	Refs     []Dot   // the elements a list write refers to
+	Ctx      VV      // context of the base component
+	ExpCtx   VV      // context of the expiry component
 	Deadline int64
 }
 
@@ -66,6 +72,7 @@ func (d *Delta) reset(op Op, dot Dot, ts Timestamp) {
 	d.Field = nil
 	d.Value = nil
 	d.Counters = d.Counters[:0]
+	d.Rem = Counter{}
 	d.Refs = d.Refs[:0]
 	d.Ctx = d.Ctx[:0]
 	d.ExpCtx = d.ExpCtx[:0]

@@ -459,6 +459,7 @@ func (l *List) arrive(p *pendIns, retain bool) {
 			if eo.set && !p.dead && lwwLater(eo.vs, p.vs) {
 				p.vs, p.value = eo.vs, eo.value
 			}
+			l.dropBufIfEmpty()
 		}
 	}
 	if l.cleared.Covers(p.id) {
@@ -1252,6 +1253,7 @@ func (l *List) Merge(other Object, retain bool) {
 			}
 		}
 	}
+	l.dropOrphans(o, oids)
 	// received first: clear takes a list whose received vector its
 	// context covers for one that holds nothing else, and o's elements
 	// are here now.
@@ -1263,6 +1265,38 @@ func (l *List) Merge(other Object, retain bool) {
 }
 
 // unwait takes a waiting insert out of the buffer.
+// dropOrphans forgets buffered writes about elements o received and no
+// longer holds: o removed them and collected their tombstones, so they are
+// gone everywhere, and their inserts will never arrive here as deltas (a
+// full sync from o covered their sequences). A removal or LSET waiting for
+// such an element, or an insert of one waiting for its anchor, would wait
+// forever and keep the key's tombstone from ever being collected.
+func (l *List) dropOrphans(o *List, oids map[Dot]*leaf) {
+	if l.buf == nil {
+		return
+	}
+	gone := func(id Dot) bool { return o.received.Covers(id) && oids[id] == nil && !o.isWaiting(id) }
+	for id := range l.buf.early {
+		if gone(id) {
+			delete(l.buf.early, id)
+			l.buf.n--
+		}
+	}
+	var drop []Dot
+	for id := range l.buf.where {
+		if gone(id) {
+			drop = append(drop, id)
+		}
+	}
+	for _, id := range drop {
+		l.unwait(id)
+		if l.buf == nil {
+			break
+		}
+	}
+	l.dropBufIfEmpty()
+}
+
 func (l *List) unwait(id Dot) {
 	b := l.buf
 	a := b.where[id]

@@ -27,7 +27,16 @@ func (r *Register) describeIncr(d *Delta, by int64) (int64, error) {
 	c.Seq = d.Dot.Seq
 	c.setInts(c.ints().add(i128Of(by)))
 	d.Counters = append(d.Counters[:0], c)
+	r.describeRem(d)
 	return n, nil
+}
+
+// describeRem adds the origin's Rem entry to an increment (FlagRem).
+func (r *Register) describeRem(d *Delta) {
+	if rm := r.Rem.Get(d.Dot.Replica); rm.Seq > 0 {
+		d.Rem = rm
+		d.Flags |= FlagRem
+	}
 }
 
 // describeIncrFloat fills d with a float increment.
@@ -43,6 +52,7 @@ func (r *Register) describeIncrFloat(d *Delta, by DD) error {
 	c.Seq = d.Dot.Seq
 	c.setFloats(c.floats().Add(by))
 	d.Counters = append(d.Counters[:0], c)
+	r.describeRem(d)
 	return nil
 }
 
@@ -73,7 +83,12 @@ func (r *Register) applySet(d *Delta) {
 	r.Base.Apply(d.Ctx, Elem[BaseValue]{Dot: d.Dot, TS: d.TS, V: BaseValue{Value: d.Value, Obs: d.Counters}}, true)
 }
 
-func (r *Register) applyIncr(d *Delta) { r.Incs.MergeAll(d.Counters) }
+func (r *Register) applyIncr(d *Delta) {
+	r.Incs.MergeAll(d.Counters)
+	if d.Flags&FlagRem != 0 {
+		r.Rem.Merge(d.Rem)
+	}
+}
 
 func (r *Register) applyDel(d *Delta) {
 	r.Base.Apply(d.Ctx, Elem[BaseValue]{}, false)
@@ -87,6 +102,20 @@ func (r *Register) merge(o *Register) {
 	r.Rem.MergeAll(o.Rem)
 }
 
-// Stable reports whether every context of r is covered by stable, the
-// version vector every region has received: a dead register can then go.
-func (r *Register) Stable(stable VV) bool { return r.Base.Ctx.LessEq(stable) }
+// Stable reports whether everything r knows of is covered by stable, the
+// version vector every region has received: its base writes' contexts and
+// every increment it counts or removed. A dead register can then go: no
+// delta it knows of is still on its way anywhere, and later increments
+// bring their origin's Rem back (FlagRem).
+func (r *Register) Stable(stable VV) bool {
+	return r.Base.Ctx.LessEq(stable) && countersStable(r.Incs, stable) && countersStable(r.Rem, stable)
+}
+
+func countersStable(cs Counters, stable VV) bool {
+	for _, c := range cs {
+		if c.Seq > stable.Get(c.Replica) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,5 +1,10 @@
 package core
 
+import (
+	"fmt"
+	"strconv"
+)
+
 // Tombstones counts the removed names f still remembers (kept while
 // Retain is set, until CollectTombstones drops them).
 func (f *Fields) Tombstones() int { return len(f.M) - f.live }
@@ -12,4 +17,92 @@ func (l *List) HasTombstones() bool {
 		}
 	}
 	return false
+}
+
+// Stable reports whether a dead entry can be dropped: everything it knows
+// of — every write its contexts name, every increment its registers count
+// or removed, every list write, every HLL delete, in every slot and
+// dormant container — is covered by stable, the version vector every region
+// has received. Nothing it observed can then still arrive anywhere, so
+// forgetting it changes no future merge.
+func (e *Entry) Stable(stable VV) bool { return e.Unstable(stable) == "" }
+
+// Unstable names the first part of e that stable does not cover yet ("":
+// none), for Stable and for operators asking why a tombstone stays.
+func (e *Entry) Unstable(stable VV) string {
+	switch {
+	case !e.Register.Base.Ctx.LessEq(stable):
+		return "value context " + e.Register.Base.Ctx.String()
+	case !countersStable(e.Register.Incs, stable):
+		return "increments " + e.Register.Incs.String()
+	case !countersStable(e.Register.Rem, stable):
+		return "removed increments " + e.Register.Rem.String()
+	case !e.Exp.Ctx.LessEq(stable):
+		return "expiry context " + e.Exp.Ctx.String()
+	}
+	if e.Fields != nil {
+		for name, r := range e.Fields.M {
+			if !r.Stable(stable) {
+				return "field " + name
+			}
+		}
+	}
+	switch o := e.Obj.(type) {
+	case *List:
+		switch {
+		case o.buf != nil && (len(o.buf.where) > 0 || len(o.buf.early) > 0):
+			why := fmt.Sprintf("list writes waiting: %d inserts, %d removes or sets", len(o.buf.where), len(o.buf.early))
+			for id, a := range o.buf.where {
+				why += fmt.Sprintf("; insert %d:%d waits for %d:%d", id.Replica, id.Seq, a.Replica, a.Seq)
+				break
+			}
+			for id := range o.buf.early {
+				why += fmt.Sprintf("; a write waits for %d:%d", id.Replica, id.Seq)
+				break
+			}
+			return why + "; received " + o.received.String()
+		case !o.received.LessEq(stable):
+			return "list writes " + o.received.String()
+		case !o.cleared.LessEq(stable):
+			return "list deletes " + o.cleared.String()
+		}
+	case *HLL:
+		if !o.del.LessEq(stable) {
+			return "hyperloglog deletes " + o.del.String()
+		}
+	}
+	for _, c := range e.dormant {
+		if why := c.Unstable(stable); why != "" {
+			return c.Kind.String() + " data of a lost type conflict: " + why
+		}
+	}
+	return ""
+}
+
+// String writes v as {replica:seq ...}.
+func (v VV) String() string {
+	b := []byte{'{'}
+	for i, d := range v {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendUint(b, uint64(d.Replica), 10)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, d.Seq, 10)
+	}
+	return string(append(b, '}'))
+}
+
+// String writes cs as {replica@seq ...}.
+func (cs Counters) String() string {
+	b := []byte{'{'}
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendUint(b, uint64(c.Replica), 10)
+		b = append(b, '@')
+		b = strconv.AppendUint(b, c.Seq, 10)
+	}
+	return string(append(b, '}'))
 }

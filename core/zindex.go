@@ -849,12 +849,16 @@ func (e *Entry) IncrScore(d *Delta, dot Dot, ts Timestamp, member []byte, by flo
 	e.stamp(d, KindZSet)
 	d.Field = member
 	c := Counter{Replica: dot.Replica}
-	if r := e.field(KindZSet, member); r != nil {
+	r := e.field(KindZSet, member)
+	if r != nil {
 		c = r.Incs.Get(dot.Replica)
 	}
 	c.Seq = dot.Seq
 	c.setFloats(c.floats().Add(DD{Hi: by}))
 	d.Counters = append(d.Counters[:0], c)
+	if r != nil {
+		r.describeRem(d)
+	}
 	e.Apply(d)
 	if r := e.Fields.M[string(member)]; r != nil {
 		return ScoreOf(r)

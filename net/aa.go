@@ -32,6 +32,11 @@ type Replicator interface {
 	Reached(target []uint64) int
 	AddWaiter(w shard.Waiter)
 	RemoveWaiter(w shard.Waiter)
+	// Writable reports whether clients may write: a region that restarted
+	// empty takes writes only once it holds its peers' data (its own
+	// earlier writes among it), or its sequences would start over what
+	// peers hold. Called for every write: it must be cheap.
+	Writable() bool
 }
 
 // linkState is a connection that AA SYNC turned into a replication link.
@@ -47,6 +52,8 @@ type aaWait struct {
 	n       int
 	waiting bool
 }
+
+const errAALoading = "LOADING Meridian is loading the dataset from its peer regions"
 
 const errSwapDBActiveActive = "ERR SWAPDB is not supported in an active-active database"
 
@@ -100,6 +107,8 @@ var aaHelp = []string{
 	"    Wait until this region's writes so far have reached nregions other regions; reply how many did.",
 	"CONFLICTS [<count>]",
 	"    The most recent data-losing conflicts (last writer wins losers, type conflicts).",
+	"TOMBSTONES [<count>]",
+	"    Deleted keys still remembered, each with what holds it back (a member that has not received it).",
 	"DIGEST [<key>]",
 	"    A digest of the visible data of the selected database, or of one key.",
 	"SYNC ...",
@@ -233,4 +242,46 @@ func aaWaitCmd(c *Client, args [][]byte) {
 
 var aaCommands = []*Command{
 	{Name: "aa", Arity: -2, Flags: flagsAdmin, Group: "server", Since: "meridian-0.1", Summary: "Active-active replication: status, membership, sync, conflicts and digests.", Handler: cmdAA},
+}
+
+// loadingHoldMax bounds how long a write waits for a region that does not
+// take writes yet before it is answered LOADING.
+const loadingHoldMax = 2000 // ms
+
+// holdForLoading parks a write while the region does not take writes yet
+// (just started: its links come up within milliseconds; restarted: until
+// it holds its peers' data). The command stays at the head of the input
+// and runs again when the region wakes its waiters. It returns false when
+// the wait is over without success: the caller answers LOADING.
+func (c *Client) holdForLoading() bool {
+	r := c.srv.repl
+	if c.loadingHold {
+		b := &c.block
+		if b.reason.Load() != unblockNone || (b.deadline != 0 && c.Now >= b.deadline) {
+			c.releaseLoadingHold()
+			return false
+		}
+		c.Park(nil, b.deadline)
+		return true
+	}
+	if c.block.blocked {
+		return false // a blocking command's retry: not ours to hold
+	}
+	c.loadingHold = true
+	if !c.aaWait.waiting {
+		r.AddWaiter(c.Waiter())
+		c.aaWait.waiting = true
+	}
+	c.Park(nil, c.Now+loadingHoldMax)
+	return true
+}
+
+// releaseLoadingHold ends a hold, so the command runs as if first seen.
+func (c *Client) releaseLoadingHold() {
+	c.loadingHold = false
+	if c.aaWait.waiting {
+		c.srv.repl.RemoveWaiter(c.Waiter())
+		c.aaWait.waiting = false
+	}
+	c.Unpark(nil)
 }

@@ -44,6 +44,9 @@ type Client struct {
 	buf       []byte     // scratch for values copied out of a shard
 	link      *linkState // set once AA SYNC made this connection a replication link
 	aaWait    aaWait     // AA WAIT's target while it blocks
+	// loadingHold: a write waits (parked) for the region to take writes
+	// (see holdForLoading).
+	loadingHold bool
 
 	// ps is the client's subscriptions (SUBSCRIBE and friends): see pubsub.go.
 	ps pubsubState

@@ -365,6 +365,18 @@ func (s *Server) dispatch(c *Client, args [][]byte) *Command {
 		c.applyReplyMode(mark, mode)
 		return nil
 	}
+	if cmd.Flags&FlagWrite != 0 && s.repl != nil {
+		if !s.repl.Writable() {
+			if !c.holdForLoading() {
+				c.Error(errAALoading)
+				c.applyReplyMode(mark, mode)
+			}
+			return nil
+		}
+		if c.loadingHold {
+			c.releaseLoadingHold()
+		}
+	}
 	c.stats.calls[cmd.id].Add(1)
 	c.stats.commands.Add(1)
 	c.lastCmd.Store(cmd)

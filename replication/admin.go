@@ -195,8 +195,58 @@ func (r *Region) Admin(w *resp.Writer, args [][]byte) {
 			w.AppendBulkString("loser_region")
 			w.AppendInt(int64(c.c.Loser))
 		}
+	case "tombstones":
+		n := 10
+		if len(args) > 2 {
+			wrongArity()
+			return
+		}
+		if len(args) == 2 {
+			v, err := strconv.Atoi(string(args[1]))
+			if err != nil || v < 0 {
+				w.AppendError("ERR value is out of range, must be positive")
+				return
+			}
+			n = v
+		}
+		r.writeTombstones(w, n)
 	default:
 		w.AppendError("ERR unknown subcommand '" + string(args[0]) + "'. Try AA HELP.")
+	}
+}
+
+// writeTombstones lists up to n deleted keys still held, each with what
+// holds it back (a part of it that some member has not received yet).
+func (r *Region) writeTombstones(w *resp.Writer, n int) {
+	st := r.effective.Load()
+	type row struct {
+		db       int
+		key, why string
+	}
+	var rows []row
+	now := r.now().UnixMilli()
+	for i := 0; i < r.store.Shards() && len(rows) < n; i++ {
+		sh := r.store.Shard(i)
+		x := sh.Lock(now)
+		x.PendingTombstones(n-len(rows), func(p int) core.VV {
+			if st == nil {
+				return nil
+			}
+			return st[p]
+		}, func(db int, key, why string) {
+			if st == nil {
+				why = "a member's received positions are not known yet"
+			}
+			rows = append(rows, row{db, key, why})
+		})
+		sh.Unlock()
+	}
+	w.AppendArrayLen(len(rows))
+	for _, rw := range rows {
+		w.AppendArrayLen(3)
+		w.AppendInt(int64(rw.db))
+		w.AppendBulkString(rw.key)
+		w.AppendBulkString(rw.why)
 	}
 }
 

@@ -322,6 +322,7 @@ func (r *Region) readStream(p *peer, br *bufio.Reader, busy *atomic.Bool) error 
 			}
 			p.caughtUp.Store(true)
 			p.state.Store(stateUp)
+			r.wakeWaiters() // writes held for the first sync may run now
 		case msgPublish:
 			if err := r.deliverPub(body); err != nil {
 				return err
@@ -331,6 +332,7 @@ func (r *Region) readStream(p *peer, br *bufio.Reader, busy *atomic.Bool) error 
 			if err != nil {
 				return err
 			}
+			r.noticeEarlierRun(m[r.cfg.Self.ID])
 			r.learn(p.m.ID, m, true)
 			if in, _ := r.lagOps(p); in == 0 {
 				p.lagMs.Store(0)

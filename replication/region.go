@@ -104,6 +104,18 @@ type Region struct {
 	removedMask atomic.Uint64
 	smallest    atomic.Int32
 
+	// writable: clients may write (see Writable); restartSeen: a peer knew
+	// an earlier run of this region, so this one started empty after a
+	// restart and must not write before it has its peers' data.
+	writable    atomic.Bool
+	restartSeen atomic.Bool
+
+	// prevC and prevF are the previous collection round's vectors (the
+	// housekeeping goroutine's alone); effective is the vector the last
+	// round collected with, for AA TOMBSTONES.
+	prevC, prevF *[shard.NumPartitions]core.VV
+	effective    atomic.Pointer[[shard.NumPartitions]core.VV]
+
 	// Tombstone collection figures.
 	collected atomic.Uint64
 	gcRuns    atomic.Uint64
@@ -260,6 +272,13 @@ func (r *Region) learn(from core.ReplicaID, m Matrix, ordered bool) {
 			r.known[from] = m
 		}
 	}
+	r.mu.Unlock()
+	r.wakeWaiters()
+}
+
+// wakeWaiters wakes AA WAIT and the writes held while loading.
+func (r *Region) wakeWaiters() {
+	r.mu.Lock()
 	ws := make([]shard.Waiter, 0, len(r.waiters))
 	for w := range r.waiters {
 		ws = append(ws, w)
@@ -271,33 +290,33 @@ func (r *Region) learn(from core.ReplicaID, m Matrix, ordered bool) {
 }
 
 // stable returns, per partition, the version vector every member has
-// received, or nil when some member's matrix is unknown (nothing is
-// stable then: a tombstone must wait for every region).
-func (r *Region) stable() *[shard.NumPartitions]core.VV {
+// received (C), and each member's own position as the same matrices report
+// it (F); nil when some member's matrix is unknown (nothing is stable
+// then: a tombstone must wait for every region).
+func (r *Region) stable() (c, f *[shard.NumPartitions]core.VV) {
 	mine := r.matrix()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ids := r.memberIDsLocked()
-	mats := []Matrix{mine}
+	mats := map[core.ReplicaID]Matrix{r.cfg.Self.ID: mine}
 	for id := range r.peers {
 		m, ok := r.known[id]
 		if !ok {
-			return nil
+			return nil, nil
 		}
-		mats = append(mats, m)
+		mats[id] = m
 	}
 	// A removed region sends nothing more: what of it any region holds is
 	// all there will be, so it holds no tombstone back.
-	gone := make([]core.ReplicaID, 0, len(r.removed))
+	all := append([]core.ReplicaID(nil), ids...)
 	for id := range r.removed {
-		gone = append(gone, id)
+		all = append(all, id)
 	}
-	ids = append(ids, gone...)
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	out := new([shard.NumPartitions]core.VV)
-	for p := range out {
-		var vv core.VV
-		for _, o := range ids {
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	c, f = new([shard.NumPartitions]core.VV), new([shard.NumPartitions]core.VV)
+	for p := range c {
+		var vv, own core.VV
+		for _, o := range all {
 			if r.removed[o] {
 				vv = append(vv, core.Dot{Replica: o, Seq: ^uint64(0)})
 				continue
@@ -314,10 +333,13 @@ func (r *Region) stable() *[shard.NumPartitions]core.VV {
 			if low > 0 {
 				vv = append(vv, core.Dot{Replica: o, Seq: low})
 			}
+			if row := mats[o][o]; row != nil && row[p] > 0 {
+				own = append(own, core.Dot{Replica: o, Seq: row[p]})
+			}
 		}
-		out[p] = vv
+		c[p], f[p] = vv, own
 	}
-	return out
+	return c, f
 }
 
 // housekeeping collects causally stable tombstones once a second.
@@ -335,19 +357,38 @@ func (r *Region) housekeeping() {
 	}
 }
 
-// CollectTombstones drops every tombstone all members have seen, shard by
+// CollectTombstones drops every tombstone that is causally stable, shard by
 // shard, and returns how many went.
+//
+// Every member having received a delete is not enough: a write one member
+// made concurrently, before the delete reached it, may still be on its way
+// to others, and it may need what the tombstone remembers (an insert
+// anchored on a removed list element, an increment whose running sum the
+// delete had partly removed). So collection runs one round behind: a
+// tombstone goes when the previous round's received vector C covered it and
+// everything each member had itself written by then (that round's F) has
+// since reached every member. Whatever a member wrote before it received
+// the delete is then everywhere.
 func (r *Region) CollectTombstones() int {
-	st := r.stable()
-	if st == nil || r.store == nil {
+	c, f := r.stable()
+	prevC, prevF := r.prevC, r.prevF
+	r.prevC, r.prevF = c, f
+	if c == nil || prevC == nil || r.store == nil {
 		return 0
 	}
+	eff := new([shard.NumPartitions]core.VV)
+	for p := range eff {
+		if prevF[p].LessEq(c[p]) {
+			eff[p] = prevC[p]
+		}
+	}
+	r.effective.Store(eff)
 	n := 0
 	now := r.now().UnixMilli()
 	for i := 0; i < r.store.Shards(); i++ {
 		sh := r.store.Shard(i)
 		x := sh.Lock(now)
-		n += x.CollectTombstones(func(p int) core.VV { return st[p] })
+		n += x.CollectTombstones(func(p int) core.VV { return eff[p] })
 		sh.Unlock()
 	}
 	r.collected.Add(uint64(n))
@@ -536,4 +577,50 @@ func (r *Region) membershipChangedLocked() {
 // smallest id deletes expired keys whose expiry owner was removed.
 func (r *Region) ActsForExpiry(owner core.ReplicaID) bool {
 	return r.removedMask.Load()&(1<<owner) != 0 && r.smallest.Load() == int32(r.cfg.Self.ID)
+}
+
+// loadingGrace is how long a region whose peers are unreachable waits
+// before taking writes when nothing says it ran before (a new database
+// with a region down must still work).
+const loadingGrace = 10 * time.Second
+
+// Writable reports whether clients may write. A region takes writes once
+// every peer has served it a first pass (so it holds their data, its own
+// earlier writes included), or after loadingGrace when no peer has shown
+// it an earlier run of its own. A restarted region that cannot reach a
+// peer stays read-only until that peer returns or is removed: writing
+// sooner would restart its increment sums and list positions below what
+// the peer holds, and lose writes there.
+func (r *Region) Writable() bool {
+	if r.writable.Load() {
+		return true
+	}
+	r.mu.Lock()
+	all := true
+	for _, p := range r.peers {
+		all = all && p.caughtUp.Load()
+	}
+	r.mu.Unlock()
+	if all || (!r.restartSeen.Load() && r.now().Sub(r.started) > loadingGrace) {
+		if r.writable.CompareAndSwap(false, true) && !all {
+			r.log.Warn("taking writes before every peer was reached", "after", loadingGrace)
+		}
+		return true
+	}
+	return false
+}
+
+// noticeEarlierRun records a matrix row of this region from a peer: a
+// position below this run's base means the peer knew an earlier run.
+func (r *Region) noticeEarlierRun(row *[shard.NumPartitions]uint64) {
+	if row == nil || r.restartSeen.Load() {
+		return
+	}
+	for _, v := range row {
+		if v > 0 && v < r.base {
+			r.restartSeen.Store(true)
+			r.log.Info("peers knew an earlier run of this region: writes wait for their data")
+			return
+		}
+	}
 }

@@ -103,6 +103,7 @@ func (r *Region) Sync(args [][]byte, send func([]byte) error, buffered func() in
 	if p == nil {
 		return refuse("region %d is not a member of database '%s' here (AA PEER ADD it first)", id, r.cfg.Database)
 	}
+	r.noticeEarlierRun(pos)
 	if r.knewEarlierRun(pos) && !r.initialSyncDone() {
 		return nil, nil, "LOADING Meridian is syncing from its peers after a restart"
 	}
@@ -423,7 +424,10 @@ func (o *outbound) snapshotShard(i int) bool {
 			cursor = next
 		}
 	}
-	msg = msg[:0]
+	// A new buffer: the one sent above belongs to the connection until it
+	// is written (Link.Send), and reusing it would overwrite the B messages
+	// with these E messages before they go out.
+	msg = nil
 	for _, p := range parts {
 		msg = appendMessage(msg, msgSnapEnd, appendPartSeq(nil, p, seqs[p]))
 		o.cursor[p] = seqs[p]

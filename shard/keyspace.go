@@ -343,7 +343,7 @@ func (x *Exec) CollectTombstones(stable func(partition int) core.VV) int {
 	for _, d := range x.dbs {
 		for k, e := range d.tombs {
 			s := stable(PartitionOf(Hash([]byte(k))))
-			if e.Base.Ctx.LessEq(s) && e.Exp.Ctx.LessEq(s) {
+			if e.Stable(s) {
 				delete(d.tombs, k)
 				n++
 			}

@@ -176,3 +176,19 @@ func (x *Exec) Digest(db int) (n int, sum uint64) {
 	}
 	return n, sum
 }
+
+// PendingTombstones calls fn for up to max tombstones of every database
+// (whole deleted keys) with what keeps each (core.Entry.Unstable).
+func (x *Exec) PendingTombstones(max int, stable func(p int) core.VV, fn func(db int, key, why string)) int {
+	n := 0
+	for db, d := range x.dbs {
+		for k, e := range d.tombs {
+			if n >= max {
+				return n
+			}
+			fn(db, k, e.Unstable(stable(PartitionOf(Hash([]byte(k))))))
+			n++
+		}
+	}
+	return n
+}
