@@ -77,11 +77,10 @@ type ring struct {
 	first      uint64 // sequence of the oldest record held, 0 when empty
 	last       uint64 // sequence of the newest record ever appended
 	lost       uint64 // highest sequence no longer held
-	// hintSeq/hintPos: where the last ReadFrom stopped (the frame after
-	// sequence hintSeq starts at hintPos), so a reader continuing from
-	// there, the usual case, skips the header walk. Valid while
-	// hintPos >= head (nothing it points past was evicted).
-	hintSeq, hintPos uint64
+	// hint: where the last ReadFrom without a hint of its own stopped, so
+	// a reader continuing from there, the usual case, skips the header
+	// walk (see ReadHint).
+	hint ReadHint
 }
 
 // New returns a backlog with a ring of partitionBytes bytes for every
@@ -227,6 +226,23 @@ func (r *ring) copyOut(dst []byte, from, to uint64) []byte {
 // beyond it (a reader continuing, the usual case), else from the oldest
 // record, O(records held). A caught-up reader takes the NothingNew exit.
 func (b *Backlog) ReadFrom(partition int, after uint64, dst []byte, maxBytes int) ([]byte, uint64, Status) {
+	if r := b.ring(partition); r != nil {
+		return b.ReadFromHint(partition, after, dst, maxBytes, &r.hint)
+	}
+	return dst, 0, NotOwned
+}
+
+// ReadHint remembers where one reader's last ReadFromHint of a partition
+// stopped: the frame after sequence Seq starts at absolute position Pos.
+// Each reader (a peer's link) keeps its own per partition: with one hint
+// per ring, two peers reading the same partition would overwrite each
+// other's and every other read would walk the ring from its oldest record.
+// The zero value means "none".
+type ReadHint struct{ Seq, Pos uint64 }
+
+// ReadFromHint is ReadFrom with the reader's own resume hint, which it
+// reads and updates.
+func (b *Backlog) ReadFromHint(partition int, after uint64, dst []byte, maxBytes int, h *ReadHint) ([]byte, uint64, Status) {
 	if partition < 0 || partition >= len(b.parts) || b.parts[partition] == nil {
 		return dst, 0, NotOwned
 	}
@@ -238,10 +254,11 @@ func (b *Backlog) ReadFrom(partition int, after uint64, dst []byte, maxBytes int
 		return dst, r.lost, Gone
 	}
 	// Every emitted sequence in (lost, last] is held, and after < last, so
-	// a frame above after exists.
+	// a frame above after exists. The hint is good while nothing it points
+	// past was evicted (Pos >= head) and it is not ahead of the reader.
 	pos := r.head
-	if r.hintPos > r.head && r.hintSeq <= after {
-		pos = r.hintPos
+	if h.Pos > r.head && h.Pos <= r.tail && h.Seq <= after {
+		pos = h.Pos
 	}
 	for pos < r.tail {
 		s, next := r.frame(pos)
@@ -259,7 +276,7 @@ func (b *Backlog) ReadFrom(partition int, after uint64, dst []byte, maxBytes int
 		}
 		end, last = next, s
 	}
-	r.hintSeq, r.hintPos = last, end
+	h.Seq, h.Pos = last, end
 	return r.copyOut(dst, start, end), last, OK
 }
 

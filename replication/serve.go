@@ -43,6 +43,7 @@ type outbound struct {
 	link   Link
 	codec  *Codec
 	cursor [shard.NumPartitions]uint64
+	hints  [shard.NumPartitions]ReadHint // this link's resume points in the backlogs
 	full   [shard.NumPartitions]bool
 	seen   []uint64
 	batch  uint64 // frames sent, numbering them
@@ -250,6 +251,7 @@ func (o *outbound) send(b []byte) bool {
 	if o.closed.Load() {
 		return false
 	}
+	o.p.bytesOut.Add(uint64(len(b)))
 	if err := o.link.Send(b); err != nil {
 		o.close()
 		return false
@@ -283,7 +285,7 @@ func (o *outbound) pump() bool {
 			start := len(recs)
 			var last uint64
 			var st Status
-			recs, last, st = bl.ReadFrom(p, o.cursor[p], recs, maxRun)
+			recs, last, st = bl.ReadFromHint(p, o.cursor[p], recs, maxRun, &o.hints[p])
 			switch {
 			case st == OK:
 				n := uint64(len(recs) - start)
@@ -322,7 +324,6 @@ func (o *outbound) sendDeltas(recs []byte) bool {
 	msg = o.codec.AppendFrame(msg, 0, o.batch, o.batch, recs)
 	msg = endMessage(msg, at)
 	o.p.rawOut.Add(uint64(len(recs)))
-	o.p.bytesOut.Add(uint64(len(msg)))
 	for rest := recs; len(rest) > 0; {
 		_, r1, ok := uvarint(rest)
 		if !ok {
@@ -443,6 +444,5 @@ func (o *outbound) sendStates(recs []byte) bool {
 	msg = o.codec.AppendFrame(msg, 0, o.batch, o.batch, recs)
 	msg = endMessage(msg, at)
 	o.p.rawOut.Add(uint64(len(recs)))
-	o.p.bytesOut.Add(uint64(len(msg)))
 	return o.send(msg)
 }

@@ -144,6 +144,13 @@ func run(argv []string) error {
 		return fmt.Errorf("cannot start: %w", err)
 	}
 	if region != nil {
+		// The event loops sit in epoll_wait holding their Ps; with no P
+		// to spare, the replication goroutines wait for the scheduler's
+		// monitor to take one back (up to 10 ms a hop). Two more Ps than
+		// loops keep replication lag at the network's.
+		if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < shards+2 {
+			runtime.GOMAXPROCS(shards + 2)
+		}
 		scfg.NewSink = region.Sink
 		scfg.SeqBase = region.SeqBase()
 		scfg.RetainTombstones = true
