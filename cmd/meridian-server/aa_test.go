@@ -799,3 +799,31 @@ func TestAACollectedTombstoneKeepsIncrementsRemoved(t *testing.T) {
 		want(t, d.c[i], "1", "zscore", "z", "other")
 	}
 }
+
+// TestAAExpiryOwnerShipsTheDelete: SEMANTICS.md 7. The region whose TTL won
+// deletes the key at the deadline and ships an observed-remove; a write
+// made elsewhere after the deadline, unseen by that delete, survives it.
+// And *STORE / SMOVE write their destination as delete-observed-then-add.
+func TestAAExpiryOwnerShipsTheDelete(t *testing.T) {
+	d := startAA(t, 2)
+	mustAA(t, d.c[0], "sadd", "s", "a")
+	mustAA(t, d.c[0], "pexpire", "s", 300)
+	mustAA(t, d.c[0], "sadd", "src", "x", "y")
+	mustAA(t, d.c[0], "sadd", "dst", "old")
+	d.settle(t)
+	d.apart(t, func() {
+		time.Sleep(400 * time.Millisecond)
+		mustAA(t, d.c[1], "sadd", "s", "b") // past the deadline here: deletes {a}, adds b
+		mustAA(t, d.c[0], "sunionstore", "dst", "src")
+		mustAA(t, d.c[1], "sadd", "dst", "concurrent")
+		mustAA(t, d.c[1], "smove", "src", "other", "x")
+	})
+	d.settle(t)
+	for i := range d.Regions {
+		want(t, d.c[i], "[b]", "smembers", "s")
+		want(t, d.c[i], "-1", "pttl", "s")
+		want(t, d.c[i], "[concurrent x y]", "sort", "dst", "alpha")
+		want(t, d.c[i], "[y]", "smembers", "src")
+		want(t, d.c[i], "[x]", "smembers", "other")
+	}
+}
