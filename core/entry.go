@@ -87,7 +87,8 @@ type Entry struct {
 	Retain bool
 	// KindRep and KindTS stamp the write that created the current type:
 	// when two regions create the key with different types concurrently,
-	// the later creating write's type wins everywhere (SEMANTICS.md 8).
+	// the later creating write's type wins everywhere (SEMANTICS.md 8; see
+	// target and settle for the whole rule).
 	KindRep ReplicaID
 	KindTS  Timestamp
 	// Register is the value of a string key (see package doc).
@@ -101,8 +102,10 @@ type Entry struct {
 	Exp MVReg[Deadline]
 	// Access is the LRU clock of the last access in seconds (OBJECT IDLETIME).
 	Access uint32
-	// dormant holds the data of types that lost a type conflict and had
-	// to leave their slot (see target); nil almost always.
+	// dormant holds, per type other than Kind that the key has held, a
+	// container with that type's stamp and (but for a string, whose data
+	// is always in Register) its data, kept invisible (see target); nil
+	// almost always.
 	dormant []*Entry
 }
 
@@ -381,10 +384,15 @@ func (e *Entry) IncrByFloat(d *Delta, dot Dot, ts Timestamp, by DD, scratch []by
 	return v, nil
 }
 
-// Delete is an observed-remove of the key's value and expiry: every write
-// and increment this entry has seen goes; concurrent unseen ones will
-// survive it. The fields of a hash, set or sorted set are removed one by one
-// with DeleteField before (each is its own delta).
+// Delete is the key-level part of an observed-remove of the key: its
+// string value and increments, its HLL (delete-wins: see
+// DescribeObjectDel) and its expiry, whether or not they are of the key's
+// visible type; every write and increment this entry has seen goes,
+// concurrent unseen ones will survive it. The fields of every hash, set or
+// sorted set the key holds are removed one by one before (DeleteFieldOf),
+// and its list cleared (ListClear), each its own delta: a key delete
+// removes everything its region observed, of every type (shard.Exec.Delete
+// composes them).
 func (e *Entry) Delete(d *Delta, dot Dot, ts Timestamp) {
 	d.reset(OpDel, dot, ts)
 	d.Kind = e.Kind
@@ -453,32 +461,99 @@ func (e *Entry) IncrFieldFloat(d *Delta, k Kind, dot Dot, ts Timestamp, field []
 		return nil, err
 	}
 	e.Apply(d)
-	r = e.Fields.M[string(field)]
+	if r = e.field(k, field); r == nil {
+		return nil, nil // only a foreign state installed as is gets here
+	}
 	v, _ := r.Value(scratch)
 	return v, nil
 }
 
-// DeleteField is an observed-remove of one field (HDEL, SREM, ZREM). It
-// reports whether the field was present.
+// DeleteField is an observed-remove of one field (HDEL, SREM, ZREM) of the
+// key's visible collection. It reports whether the field was present.
 func (e *Entry) DeleteField(d *Delta, dot Dot, ts Timestamp, field []byte) bool {
-	r := e.field(e.Kind, field)
+	return e.DeleteFieldOf(d, e.Kind, dot, ts, field)
+}
+
+// DeleteFieldOf is an observed-remove of one field of the key's collection
+// of kind k, wherever it is kept: the visible one, or one of a type that
+// lost a type conflict (a key delete removes those too, as it removes
+// everything its region observed). The delta carries k and k's own type
+// stamp, so it changes no region's idea of the key's type. It reports
+// whether the field was present.
+func (e *Entry) DeleteFieldOf(d *Delta, k Kind, dot Dot, ts Timestamp, field []byte) bool {
+	p := e.part(k, false)
+	r := e.field(k, field)
 	if r == nil || !r.Live() {
 		return false
 	}
 	d.reset(OpFieldDel, dot, ts)
-	d.Kind, d.KindRep, d.KindTS = e.Kind, e.KindRep, e.KindTS
+	d.Kind, d.KindRep, d.KindTS = k, p.KindRep, p.KindTS
 	d.Field = field
 	r.describeDel(d)
 	e.Apply(d)
 	return true
 }
 
-// field returns the register of a field when the entry holds kind k.
-func (e *Entry) field(k Kind, name []byte) *Register {
-	if e.Kind != k || e.Fields == nil {
+// FieldsOf returns the key's collection of kind k (hash, set or sorted
+// set), visible or kept invisible after losing a type conflict, or nil.
+func (e *Entry) FieldsOf(k Kind) *Fields {
+	if e.Kind == k {
+		if e.Fields != nil && e.Fields.kind == k {
+			return e.Fields
+		}
 		return nil
 	}
-	return e.Fields.M[string(name)]
+	if p := e.part(k, false); p != nil && p.Fields != nil && p.Fields.kind == k {
+		return p.Fields
+	}
+	return nil
+}
+
+// field returns the register of a field of the key's collection of kind k,
+// wherever it is kept. A local write describes itself from it even when k
+// is not the key's visible type (the key is absent, its data removed): the
+// register still holds the contexts and running increment sums that the
+// new write must carry on from (an increment restarting its region's sum
+// below what a delete removed would read negative everywhere).
+func (e *Entry) field(k Kind, name []byte) *Register {
+	if f := e.FieldsOf(k); f != nil {
+		return f.M[string(name)]
+	}
+	return nil
+}
+
+// HasDormant reports whether the key holds another type than its own
+// (data or a type stamp kept after a type conflict): only then need a key
+// delete look past the visible type's data.
+func (e *Entry) HasDormant() bool { return len(e.dormant) > 0 }
+
+// ListData returns the key's list, visible or kept invisible after losing
+// a type conflict, or nil (a key delete clears it either way).
+func (e *Entry) ListData() *List {
+	if p := e.part(KindList, false); p != nil {
+		l, _ := p.Obj.(*List)
+		return l
+	}
+	return nil
+}
+
+// kindOf is the type whose data a delta changes. The operation decides it
+// for every type but the field collections; a delta that contradicts its
+// operation (no encoder writes one) changes nothing.
+func kindOf(d *Delta) Kind {
+	switch d.Op {
+	case OpStrSet, OpStrIncr:
+		return KindString
+	case OpFieldSet, OpFieldIncr, OpFieldDel:
+		if d.Kind.HasFields() {
+			return d.Kind
+		}
+	case OpListInsert, OpListRemove, OpListSet:
+		return KindList
+	case OpHLLAdd:
+		return KindHLL
+	}
+	return KindNone
 }
 
 // Apply merges a delta, local or remote, into the entry. Applying the same
@@ -491,21 +566,22 @@ func (e *Entry) Apply(d *Delta) bool {
 		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{Dot: d.Dot, TS: d.TS, V: Deadline(d.Deadline)}, true)
 		return true
 	case OpDel:
-		// The string slot is only ever a string's, so its part applies
-		// here whatever the key's type; an HLL's delete-wins part goes to
-		// wherever this key keeps HLL data.
+		// The string's data always lives in e.Register, so the register
+		// part applies there whatever the key's type; an HLL's
+		// delete-wins part goes to the HLL, wherever it is kept.
 		e.Register.applyDel(d)
 		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{}, false)
 		if d.Kind == KindHLL {
-			t := e
-			if occ := e.occupant(slotObj); occ != KindHLL && e.Kind != KindNone && e.Kind != KindHLL {
-				t = e.container(KindHLL)
-			}
-			t.ApplyObjectDel(d)
+			e.ApplyObjectDel(d)
 		}
+		e.settle()
 		return true
 	}
-	t := e.target(d.Kind, d.KindRep, d.KindTS)
+	k := kindOf(d)
+	if k == KindNone {
+		return d.Op <= opLast
+	}
+	t := e.target(k, d.KindRep, d.KindTS)
 	switch d.Op {
 	case OpStrSet:
 		t.Register.applySet(d)
@@ -516,23 +592,26 @@ func (e *Entry) Apply(d *Delta) bool {
 		t.Register.applyIncr(d)
 	case OpFieldSet, OpFieldIncr, OpFieldDel:
 		if t.Fields == nil {
-			t.Fields = &Fields{M: make(map[string]*Register), kind: d.Kind}
+			t.Fields = &Fields{M: make(map[string]*Register), kind: k}
 		}
 		t.Fields.apply(d, e.Retain)
 	default:
 		if t.Obj == nil {
-			t.Obj = newObject(d.Kind)
+			t.Obj = newObject(k)
 			if t.Obj == nil {
 				return false // a kind this build does not know: refused by the decoder already
 			}
 		}
 		t.Obj.Apply(d, e.Retain)
 	}
+	e.settle()
 	return true
 }
 
-// The slots of an Entry: each type keeps its data in one, and types of
-// different slots never disturb each other's data.
+// The slots of an Entry: each type keeps its data in one. The string's
+// data always lives in e.Register; the other types' data is in the
+// entry's own Fields or Obj only while that type is the key's type (Kind),
+// and otherwise in a dormant container of its own.
 const (
 	slotNone = iota
 	slotRegister
@@ -562,116 +641,215 @@ func (e *Entry) occupant(slot int) Kind {
 			return e.Fields.kind
 		}
 	case slotObj:
-		switch e.Obj.(type) {
-		case *List:
-			return KindList
-		case *HLL:
-			return KindHLL
-		}
+		return objectKind(e.Obj)
 	}
 	return KindNone
 }
 
-// target settles the key's type before a write of kind k created at
-// (rep, ts) applies, and returns the entry that holds k's data. The type
-// whose creating write is later (LWW) is the key's type (SEMANTICS.md 8);
-// the losers' data is kept apart and invisible — in its own slot when that
-// slot is free, else in a dormant container — rather than dropped, so every
-// region holds the same data for every type whatever order its deltas came
-// in, and a type that wins later merges with all of its earlier writes.
+func objectKind(o Object) Kind {
+	switch o.(type) {
+	case *List:
+		return KindList
+	case *HLL:
+		return KindHLL
+	}
+	return KindNone
+}
+
+// Type conflicts (SEMANTICS.md 8). Every type a key has held keeps its own
+// data and its own type stamp: the stamp of its creating write, the
+// LWW-latest of the stamps its writes carried. The key's type (Kind) is
+// the type with data to show whose stamp is the latest (settle); the other
+// types' data stays invisible, in dormant containers (or e.Register for a
+// string), never dropped. So every region holds the same data and the same
+// stamp for every type, whatever order its deltas and merges came in, and
+// the key's type is a function of those alone:
+//
+//   - a write of a type goes to that type's data wherever it is kept, and
+//     so does a delete (field deletes and list clears carry their type,
+//     an HLL's delete goes to the HLL); a type's data never sits in two
+//     places, so nothing depends on where it was when;
+//   - a type whose data is all removed no longer decides the key's type:
+//     a concurrent type's data that the removal had not observed shows
+//     (a DEL removes only what its region observed, of every type, and a
+//     write it did not observe survives it, as for one type). Stamps of
+//     types without data matter only among types without data, so a key
+//     that shows nothing reads the same everywhere, and collecting a dead
+//     key (whose stamps every later write's stamp exceeds, since
+//     collection waits until every region has received everything it
+//     holds) changes no later outcome.
+
+// target records a write of kind k created at (rep, ts) in k's type stamp
+// and returns the entry that holds k's data: e itself for a string, else
+// e when k is the key's type, else k's dormant container (made for it).
+// The caller applies the write there, then settle decides the key's type.
 func (e *Entry) target(k Kind, rep ReplicaID, ts Timestamp) *Entry {
-	switch {
-	case e.Kind == k:
+	if e.Kind == k { // almost always
 		if LWWLater(ts, rep, e.KindTS, e.KindRep) {
 			e.KindRep, e.KindTS = rep, ts
 		}
 		return e
-	case e.Kind == KindNone || LWWLater(ts, rep, e.KindTS, e.KindRep):
-		e.Kind, e.KindRep, e.KindTS = k, rep, ts
-		e.claim(k)
+	}
+	p := e.part(k, true)
+	if LWWLater(ts, rep, p.KindTS, p.KindRep) {
+		p.KindRep, p.KindTS = rep, ts
+	}
+	if k == KindString {
 		return e
 	}
-	s := slotOf(k)
-	if occ := e.occupant(s); s != slotOf(e.Kind) && (occ == k || occ == KindNone) {
-		return e // the losing type's data can stay in its own, unused slot
-	}
-	c := e.container(k)
-	if LWWLater(ts, rep, c.KindTS, c.KindRep) {
-		c.KindRep, c.KindTS = rep, ts
-	}
-	return c
+	return p
 }
 
-// claim makes k's slot hold k's data: another type's data there moves to
-// that type's container, and k's data waiting in a container comes back.
-func (e *Entry) claim(k Kind) {
-	s := slotOf(k)
-	if occ := e.occupant(s); occ != KindNone && occ != k {
-		e.container(occ).takeSlot(s, e)
+// part returns the entry that holds kind k's type stamp and (but for a
+// string) its data: e when k is the key's type, else k's container. With
+// create, a missing part is made: an entry that holds no type yet takes k
+// as its own, else k gets a container; its stamp starts at zero, below
+// every write's.
+func (e *Entry) part(k Kind, create bool) *Entry {
+	if e.Kind == k {
+		return e
 	}
-	for i, c := range e.dormant {
-		if c.Kind == k {
-			e.takeSlot(s, c)
-			e.dormant = append(e.dormant[:i], e.dormant[i+1:]...)
-			if len(e.dormant) == 0 {
-				e.dormant = nil
-			}
-			return
-		}
-	}
-}
-
-// container returns the dormant container of kind k, making it.
-func (e *Entry) container(k Kind) *Entry {
 	for _, c := range e.dormant {
 		if c.Kind == k {
 			return c
 		}
+	}
+	if !create || k == KindNone {
+		return nil
+	}
+	if e.Kind == KindNone && e.Fields == nil && e.Obj == nil {
+		e.Kind, e.KindRep, e.KindTS = k, 0, 0
+		return e
 	}
 	c := &Entry{Kind: k, Retain: e.Retain}
 	e.dormant = append(e.dormant, c)
 	return c
 }
 
-// takeSlot merges from's data in slot s into e's and empties from's.
-func (e *Entry) takeSlot(s int, from *Entry) {
-	switch s {
-	case slotRegister:
-		e.Register.merge(&from.Register)
-		from.Register = Register{}
-	case slotFields:
-		if from.Fields == nil {
-			return
-		}
-		if e.Fields == nil {
-			e.Fields = from.Fields
-		} else {
-			e.Fields.merge(from.Fields, e.Retain)
-		}
-		from.Fields = nil
-	case slotObj:
-		if from.Obj == nil {
-			return
-		}
-		if e.Obj == nil {
-			e.Obj = from.Obj
-		} else {
-			e.Obj.Merge(from.Obj, e.Retain)
-		}
-		from.Obj = nil
+// partLive reports whether the type held by part p (e or a container) has
+// data to show.
+func (e *Entry) partLive(p *Entry) bool {
+	switch k := p.Kind; {
+	case k == KindString:
+		return e.Register.Live()
+	case k.HasFields():
+		return p.Fields != nil && p.Fields.kind == k && p.Fields.Len() > 0
+	case k == KindNone:
+		return false
+	}
+	return p.Obj != nil && objectKind(p.Obj) == p.Kind && p.Obj.Live()
+}
+
+// ahead orders the types of a key for settle: one with data to show before
+// one without, then by LWW of their stamps, then (only stamps of no write,
+// zero, can tie) by kind number.
+func ahead(al bool, ak Kind, ar ReplicaID, at Timestamp, bl bool, bk Kind, br ReplicaID, bt Timestamp) bool {
+	switch {
+	case al != bl:
+		return al
+	case at != bt || ar != br:
+		return LWWLater(at, ar, bt, br)
+	}
+	return ak < bk
+}
+
+// settle makes the first type in ahead's order the key's type: after every
+// change, so the key's type depends only on the data and stamps the entry
+// holds. Without containers there is nothing to decide (and nothing to pay
+// on the hot path).
+func (e *Entry) settle() {
+	if len(e.dormant) > 0 {
+		e.settleTypes()
 	}
 }
 
-// mergeSlot merges o's data of kind k (in o's slot for k) into e.
+func (e *Entry) settleTypes() {
+	best := -1
+	bl, bk, br, bt := e.partLive(e), e.Kind, e.KindRep, e.KindTS
+	for i, c := range e.dormant {
+		if l := e.partLive(c); ahead(l, c.Kind, c.KindRep, c.KindTS, bl, bk, br, bt) {
+			best, bl, bk, br, bt = i, l, c.Kind, c.KindRep, c.KindTS
+		}
+	}
+	if best >= 0 {
+		e.promote(best)
+	}
+}
+
+// promote makes the type of container i the key's type: its data moves into
+// e's slot, and the type that was the key's moves, data and stamp, into
+// the container (a string's data stays in e.Register).
+func (e *Entry) promote(i int) {
+	e.tidy()
+	c := e.dormant[i]
+	var f *Fields
+	var o Object
+	switch slotOf(c.Kind) {
+	case slotFields:
+		f, c.Fields = c.Fields, nil
+	case slotObj:
+		o, c.Obj = c.Obj, nil
+	}
+	switch slotOf(e.Kind) {
+	case slotFields:
+		c.Fields, e.Fields = e.Fields, nil
+	case slotObj:
+		c.Obj, e.Obj = e.Obj, nil
+	}
+	switch slotOf(c.Kind) {
+	case slotFields:
+		e.Fields = f
+	case slotObj:
+		e.Obj = o
+	}
+	e.Kind, c.Kind = c.Kind, e.Kind
+	e.KindRep, c.KindRep = c.KindRep, e.KindRep
+	e.KindTS, c.KindTS = c.KindTS, e.KindTS
+	if c.Kind == KindNone {
+		e.dormant = append(e.dormant[:i], e.dormant[i+1:]...)
+		if len(e.dormant) == 0 {
+			e.dormant = nil
+		}
+	}
+}
+
+// tidy moves data that e's slots hold for another type than e.Kind into
+// that type's container. This build never puts it there; a state decoded
+// from elsewhere and used as is may (DecodeEntryState accepts it).
+func (e *Entry) tidy() {
+	if f := e.Fields; f != nil && f.kind != e.Kind {
+		e.Fields = nil
+		if c := e.part(f.kind, true); c.Fields == nil {
+			c.Fields = f
+		} else {
+			c.Fields.merge(f, e.Retain)
+		}
+	}
+	if k := objectKind(e.Obj); e.Obj != nil && k != e.Kind {
+		o := e.Obj
+		e.Obj = nil
+		if k == KindNone {
+			return
+		}
+		if c := e.part(k, true); c.Obj == nil {
+			c.Obj = o
+		} else {
+			c.Obj.Merge(o, e.Retain)
+		}
+	}
+}
+
+// mergeSlot merges o's data of kind k (in o's slot for k) into k's data in
+// e, and k's stamp with (rep, ts). A string's data is not in a slot (Merge
+// joins the registers).
 func (e *Entry) mergeSlot(k Kind, rep ReplicaID, ts Timestamp, o *Entry) {
+	if slotOf(k) == slotNone {
+		return
+	}
 	t := e.target(k, rep, ts)
 	switch slotOf(k) {
-	case slotRegister:
-		if t != e {
-			t.Register.merge(&o.Register)
-		}
 	case slotFields:
-		if o.Fields == nil {
+		if o.Fields == nil || o.Fields.kind != k {
 			return
 		}
 		if t.Fields == nil {
@@ -679,7 +857,7 @@ func (e *Entry) mergeSlot(k Kind, rep ReplicaID, ts Timestamp, o *Entry) {
 		}
 		t.Fields.merge(o.Fields, e.Retain)
 	case slotObj:
-		if o.Obj == nil {
+		if o.Obj == nil || objectKind(o.Obj) != k {
 			return
 		}
 		if t.Obj == nil {
@@ -691,23 +869,27 @@ func (e *Entry) mergeSlot(k Kind, rep ReplicaID, ts Timestamp, o *Entry) {
 	}
 }
 
-// Merge joins another entry's full state into e (full sync).
+// Merge joins another entry's full state into e (full sync): every type's
+// data and stamp into that type's, then settle. o is not changed.
 func (e *Entry) Merge(o *Entry) {
 	e.Exp.Merge(&o.Exp)
-	e.Register.merge(&o.Register) // the string slot is only ever a string's
+	e.Register.merge(&o.Register)
 	if o.Kind != KindNone {
 		e.mergeSlot(o.Kind, o.KindRep, o.KindTS, o)
 	}
-	// o's other types: in its other slots (stamped as losers), and in its
-	// containers.
+	// Data o's slots hold for another type than o's (a foreign state:
+	// this build keeps it in containers) joins with no stamp.
 	for s := slotFields; s <= slotObj; s++ {
-		if occ := o.occupant(s); occ != KindNone && s != slotOf(o.Kind) {
+		if occ := o.occupant(s); occ != KindNone && occ != o.Kind {
 			e.mergeSlot(occ, 0, 0, o)
 		}
 	}
 	for _, c := range o.dormant {
+		e.Exp.Merge(&c.Exp)
+		e.Register.merge(&c.Register)
 		e.mergeSlot(c.Kind, c.KindRep, c.KindTS, c)
 	}
+	e.settle()
 }
 
 // Clone returns a deep copy (COPY, and tests).

@@ -911,7 +911,11 @@ func (e *Entry) HLLWrite(d *Delta, dot Dot, ts Timestamp, p *HLLPatch) bool {
 	}
 	d.reset(OpHLLAdd, dot, ts)
 	e.stamp(d, KindHLL)
-	if old, ok := e.Obj.(*HLL); ok && e.Kind == KindHLL {
+	// The write's epoch is every delete this region knows of the key's
+	// HLL, wherever it is kept: an HLL removed while another type showed
+	// still remembers its deletes, and a write outside their epoch would
+	// die on arrival everywhere, this region included.
+	if old := e.hllData(); old != nil {
 		d.Ctx = old.del.AppendTo(d.Ctx)
 	}
 	d.Value = p.encode()
@@ -919,36 +923,44 @@ func (e *Entry) HLLWrite(d *Delta, dot Dot, ts Timestamp, p *HLLPatch) bool {
 	return true
 }
 
+// hllData returns the key's HLL, visible or kept invisible after losing a
+// type conflict, live or not, or nil.
+func (e *Entry) hllData() *HLL {
+	if c := e.part(KindHLL, false); c != nil {
+		h, _ := c.Obj.(*HLL)
+		return h
+	}
+	return nil
+}
+
 // DescribeObjectDel adds to a DEL of the key being described (Entry.Delete,
-// after the register part) the delete contexts a delete-wins object knows,
-// so that every region that applies the delete learns them too.
+// after the register part) the delete contexts of the key's HLL, whether
+// or not it is the key's visible type, and marks the delete as one of an
+// HLL (Kind), so that every region that applies the delete learns them
+// and the HLL's current epoch dies everywhere (delete-wins).
 func (e *Entry) DescribeObjectDel(d *Delta) {
-	if h, ok := e.Obj.(*HLL); ok && e.Kind == KindHLL {
+	if h := e.hllData(); h != nil {
+		d.Kind = KindHLL
 		d.Ctx.Merge(h.del)
 	}
 }
 
-// ApplyObjectDel merges a DEL into a delete-wins object (Entry.Apply, for
-// OpDel). A DEL of an HLL arriving before anything else of the key makes
-// an empty HLL that remembers it, typed HLL with a zero stamp so that any
-// real write's type wins over it (Entry.target); a DEL arriving where
-// another type has won is ignored, as that type's data is not the HLL's.
+// ApplyObjectDel merges a DEL of an HLL into the key's HLL wherever it is
+// kept (Entry.Apply, for OpDel). A DEL arriving before any write of the
+// HLL makes an empty one that remembers it, with a zero type stamp, below
+// any real write's (Entry.target).
 func (e *Entry) ApplyObjectDel(d *Delta) {
 	if d.Kind != KindHLL {
 		return
 	}
-	h, _ := e.Obj.(*HLL)
+	c := e.part(KindHLL, true)
+	h, _ := c.Obj.(*HLL)
 	if h == nil {
-		switch {
-		case e.Obj != nil:
-			return
-		case e.Kind == KindNone:
-			e.Kind = KindHLL
-		case e.Kind != KindHLL:
-			return
+		if c.Obj != nil {
+			return // another type's object (only in a foreign state)
 		}
 		h = &HLL{}
-		e.Obj = h
+		c.Obj = h
 	}
 	h.learn(d.Ctx)
 }

@@ -315,14 +315,22 @@ func (e *Entry) List() *List {
 }
 
 // listFor stamps d as a list write (d.Dot and d.TS set) and returns the
-// list it applies to, creating it.
+// list it applies to, creating it: the key's, or, when the key is not a
+// list (absent, its data removed), the list data it keeps invisible, whose
+// elements and vectors the write must carry on from. The caller settles
+// the key's type after the write (a push on an absent key, stamped now,
+// makes it a list).
 func (e *Entry) listFor(d *Delta) *List {
 	e.stamp(d, KindList)
-	e.target(d.Kind, d.KindRep, d.KindTS) // a local write is the latest: it always wins
-	l, _ := e.Obj.(*List)
+	return e.listIn(e.target(KindList, d.KindRep, d.KindTS))
+}
+
+// listIn returns the list held by part c, creating it.
+func (e *Entry) listIn(c *Entry) *List {
+	l, _ := c.Obj.(*List)
 	if l == nil {
 		l = &List{}
-		e.Obj = l
+		c.Obj = l
 	}
 	return l
 }
@@ -354,6 +362,7 @@ func (e *Entry) ListInsert(d *Delta, dot Dot, ts Timestamp, at int, value []byte
 		a = d.Refs[0]
 	}
 	l.put(lf, i, lnode{seq: dot.Seq, rep: dot.Replica, ts: ts, aseq: a.Seq, arep: a.Replica}, value)
+	e.settle()
 }
 
 // ListRemove removes the n live elements from index at (n ≤ MaxListRefs;
@@ -376,6 +385,7 @@ func (e *Entry) ListRemove(d *Delta, dot Dot, ts Timestamp, at, n int) {
 		l.kill(lf, i, e.Retain, dot)
 	}
 	slices.Reverse(d.Refs)
+	e.settle()
 }
 
 // ListRemoveAt removes the live elements at the given indexes (ascending,
@@ -392,6 +402,7 @@ func (e *Entry) ListRemoveAt(d *Delta, dot Dot, ts Timestamp, idx []int) {
 		}
 	}
 	slices.Reverse(d.Refs)
+	e.settle()
 }
 
 // ListSet writes value into live element at (LSET): an LWW write.
@@ -403,16 +414,23 @@ func (e *Entry) ListSet(d *Delta, dot Dot, ts Timestamp, at int, value []byte) {
 	d.Refs = append(d.Refs, lf.nodes[i].id())
 	d.Value = value
 	l.setValue(lf, i, vstamp{ts, dot.Replica}, value)
+	e.settle()
 }
 
 // ListClear removes every element this region has received (DEL, and
-// LTRIM down to nothing): an observed-remove by version vector.
+// LTRIM down to nothing): an observed-remove by version vector. It clears
+// the key's list whether or not the key shows it (a key delete removes a
+// list that lost a type conflict too), and carries the list's own type
+// stamp, so it changes no region's idea of the key's type.
 func (e *Entry) ListClear(d *Delta, dot Dot, ts Timestamp) {
 	d.reset(OpListRemove, dot, ts)
-	l := e.listFor(d)
+	c := e.part(KindList, true)
+	d.Kind, d.KindRep, d.KindTS = KindList, c.KindRep, c.KindTS
+	l := e.listIn(c)
 	l.received.Add(dot)
 	d.Ctx = l.received.AppendTo(d.Ctx)
 	l.clear(d.Ctx, e.Retain, dot)
+	e.settle()
 }
 
 // ---- merging deltas
@@ -1276,10 +1294,11 @@ func (l *List) dropOrphans(o *List, oids map[Dot]*leaf) {
 		return
 	}
 	gone := func(id Dot) bool { return o.received.Covers(id) && oids[id] == nil && !o.isWaiting(id) }
-	for id := range l.buf.early {
+	for id, eo := range l.buf.early {
 		if gone(id) {
 			delete(l.buf.early, id)
 			l.buf.n--
+			l.buf.bytes -= len(eo.value) // an early LSET's value counts
 		}
 	}
 	var drop []Dot

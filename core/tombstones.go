@@ -29,7 +29,50 @@ func (e *Entry) Stable(stable VV) bool { return e.Unstable(stable) == "" }
 
 // Unstable names the first part of e that stable does not cover yet ("":
 // none), for Stable and for operators asking why a tombstone stays.
+//
+// A dead entry that still holds expiry writes (an EXPIRE or PERSIST that
+// the delete which killed the key had not observed survives it, as any
+// concurrent write does) stays too, however stable: forgotten in one
+// region and kept in another, that TTL would apply to a later write of the
+// key in the second only. The region OrphanExpiry names deletes them (a
+// replicated observed-remove), and the tombstone goes once that delete is
+// stable.
 func (e *Entry) Unstable(stable VV) string {
+	if why := e.unstable(stable); why != "" {
+		return why
+	}
+	if len(e.Exp.Elems) > 0 && !e.Live() {
+		rep, _ := e.orphanExpiryOwner()
+		return fmt.Sprintf("expiry written concurrently with the delete, until region %d deletes it", rep)
+	}
+	return ""
+}
+
+// OrphanExpiry reports whether e is a dead entry that only expiry writes
+// a concurrent delete did not observe keep (everything else is covered by
+// stable), and names the region that should delete them: the smallest
+// replica id among their writers, a region that holds them all once they
+// are stable, so one delete from it removes them everywhere.
+func (e *Entry) OrphanExpiry(stable VV) (ReplicaID, bool) {
+	if len(e.Exp.Elems) == 0 || e.Live() || e.unstable(stable) != "" {
+		return 0, false
+	}
+	return e.orphanExpiryOwner()
+}
+
+func (e *Entry) orphanExpiryOwner() (ReplicaID, bool) {
+	if len(e.Exp.Elems) == 0 {
+		return 0, false
+	}
+	rep := e.Exp.Elems[0].Dot.Replica
+	for _, el := range e.Exp.Elems[1:] {
+		rep = min(rep, el.Dot.Replica)
+	}
+	return rep, true
+}
+
+// unstable is Unstable but for the expiry writes a dead entry holds.
+func (e *Entry) unstable(stable VV) string {
 	switch {
 	case !e.Register.Base.Ctx.LessEq(stable):
 		return "value context " + e.Register.Base.Ctx.String()
@@ -72,7 +115,7 @@ func (e *Entry) Unstable(stable VV) string {
 		}
 	}
 	for _, c := range e.dormant {
-		if why := c.Unstable(stable); why != "" {
+		if why := c.unstable(stable); why != "" {
 			return c.Kind.String() + " data of a lost type conflict: " + why
 		}
 	}

@@ -45,36 +45,59 @@ func (x *Exec) IncrFieldFloat(db int, key []byte, e *core.Entry, k core.Kind, fi
 }
 
 // DeleteField removes one field (HDEL, SREM, ZREM) and reports whether it
-// was there. A collection left empty is deleted, as in Redis.
+// was there. A collection left empty is deleted, as in Redis: with it goes
+// everything else the key holds, as a DEL would remove it (its TTL, and
+// the data of a type that lost a type conflict, which would otherwise show
+// now that the collection it lost to is empty).
 func (x *Exec) DeleteField(db int, key []byte, e *core.Entry, field []byte) bool {
 	if f := e.Fields; f == nil || f.Get(field) == nil {
 		return false
 	}
+	k := e.Kind
 	dot, ts, p := x.write(db, key)
 	e.DeleteField(&x.delta, dot, ts, field)
 	x.emit(db, key, p)
-	if !e.Live() {
-		x.Delete(db, key, e) // the key-level part: its TTL goes too
+	if !e.Live() || e.Kind != k {
+		x.Delete(db, key, e)
 		return true
 	}
 	x.settle(db, key, e)
 	return true
 }
 
-// deleteFields removes every live field of a collection, one delta each:
-// the field part of an observed-remove of the whole key.
+// fieldKinds are the types that keep their data in core.Fields.
+var fieldKinds = [...]core.Kind{core.KindHash, core.KindSet, core.KindZSet}
+
+// deleteFields removes every live field of every collection the key holds,
+// one delta each: the field part of an observed-remove of the whole key.
+// That is the key's visible collection and, after a type conflict, those
+// of the types that lost it: a DEL removes everything its region observed,
+// of every type, or a losing type's fields would show once the winner is
+// gone here but not in a region that had removed them.
 func (x *Exec) deleteFields(db int, key []byte, e *core.Entry) {
-	if e.Fields == nil || e.Fields.Len() == 0 {
+	if !e.HasDormant() {
+		if e.Fields != nil && e.Fields.Len() > 0 {
+			x.deleteFieldsOf(db, key, e, e.Kind, e.Fields)
+		}
 		return
 	}
+	for _, k := range fieldKinds {
+		if f := e.FieldsOf(k); f != nil && f.Len() > 0 {
+			x.deleteFieldsOf(db, key, e, k, f)
+		}
+	}
+}
+
+// deleteFieldsOf removes every live field of f, e's collection of kind k.
+func (x *Exec) deleteFieldsOf(db int, key []byte, e *core.Entry, k core.Kind, f *core.Fields) {
 	names := x.names[:0]
-	e.Fields.Each(func(name string, _ *core.Register) bool {
+	f.Each(func(name string, _ *core.Register) bool {
 		names = append(names, name)
 		return true
 	})
 	for _, n := range names {
 		dot, ts, p := x.write(db, key)
-		e.DeleteField(&x.delta, dot, ts, []byte(n))
+		e.DeleteFieldOf(&x.delta, k, dot, ts, []byte(n))
 		x.emit(db, key, p)
 	}
 	clear(names)

@@ -237,8 +237,12 @@ func (x *Exec) unlink(d *DB, key []byte) {
 	d.index.Delete(indexItem{hash: scanHash(key), key: string(key)})
 }
 
-// Delete is an observed-remove of key (DEL, UNLINK, expiry, FLUSHDB): the
-// fields of a collection one by one, then the key's value and TTL.
+// Delete is an observed-remove of key (DEL, UNLINK, expiry, FLUSHDB) of
+// everything this region holds of it, of every type: the fields of every
+// collection one by one, the list's elements, then the key's string value,
+// HLL and TTL. Data of a type that lost a type conflict goes too, though it
+// does not show: left behind, it would show wherever the key's type later
+// changed back, in some regions and not in others (core.Entry.target).
 func (x *Exec) Delete(db int, key []byte, e *core.Entry) {
 	x.deleteFields(db, key, e)
 	x.deleteList(db, key, e)
@@ -340,12 +344,18 @@ func (x *Exec) Tombstone(db int, key []byte) *core.Entry { return x.dbs[db].tomb
 // stable(p) is the version vector every region has received for partition p.
 func (x *Exec) CollectTombstones(stable func(partition int) core.VV) int {
 	n := 0
-	for _, d := range x.dbs {
+	for db, d := range x.dbs {
 		for k, e := range d.tombs {
 			s := stable(PartitionOf(Hash([]byte(k))))
 			if e.Stable(s) {
 				delete(d.tombs, k)
 				n++
+				continue
+			}
+			// A TTL written concurrently with the delete outlives it
+			// (core.Entry.Unstable): one region deletes it, everywhere.
+			if rep, ok := e.OrphanExpiry(s); ok && (rep == x.replica || (x.actsFor != nil && x.actsFor(rep))) {
+				x.Delete(db, []byte(k), e)
 			}
 		}
 	}

@@ -224,7 +224,7 @@ func (x *Exec) listRemoveRange(db int, key []byte, e *core.Entry, at, n int) {
 // listDone files e after removals: a list left empty is deleted, as in
 // Redis (its TTL goes with it).
 func (x *Exec) listDone(db int, key []byte, e *core.Entry) {
-	if !e.Live() {
+	if !e.Live() || e.Kind != core.KindList { // (another type's data would show: see DeleteField)
 		x.Delete(db, key, e)
 		return
 	}
@@ -443,10 +443,15 @@ func (m Multi) ListMPop(db int, keys [][]byte, left bool, count int, dst [][]byt
 
 // deleteList is the list part of a key delete (DEL, UNLINK, expiry,
 // FLUSHDB, RENAME's source, LTRIM to nothing): one observed-remove of every
-// element this region has received, as a version vector. Delete must run it
-// before the key-level delete, as it runs deleteFields.
+// element this region has received, as a version vector, whether the key
+// shows the list or holds it invisible after a type conflict (as
+// deleteFields). Delete must run it before the key-level delete, as it
+// runs deleteFields.
 func (x *Exec) deleteList(db int, key []byte, e *core.Entry) {
-	if e.Kind != core.KindList || listLen(e) == 0 {
+	if e.Kind != core.KindList && !e.HasDormant() {
+		return
+	}
+	if l := e.ListData(); l == nil || l.Len() == 0 {
 		return
 	}
 	dot, ts, p := x.write(db, key)
