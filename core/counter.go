@@ -61,6 +61,17 @@ func (cs *Counters) Merge(c Counter) {
 	*cs = append(s, c)
 }
 
+// drop removes r's counter.
+func (cs *Counters) drop(r ReplicaID) {
+	s := *cs
+	for i := range s {
+		if s[i].Replica == r {
+			*cs = append(s[:i], s[i+1:]...)
+			return
+		}
+	}
+}
+
 // MergeAll merges every counter of o.
 func (cs *Counters) MergeAll(o Counters) {
 	for _, c := range o {

@@ -36,6 +36,12 @@ const (
 	// (and with it Rem) learns it back from the next increment, so the
 	// removed part of the origin's running sum never shows again.
 	FlagRem uint8 = 1 << 1
+	// FlagFresh: the origin's running sum starts here from zero (its
+	// register held nothing of its own: a new value, or one whose
+	// tombstone it collected). A region still holding the tombstone must
+	// then forget the origin's removed share, which belonged to the old
+	// sum, or the new sum would show minus the old removal.
+	FlagFresh uint8 = 1 << 2
 )
 
 // Delta is the effect of one write: what happened, with its dot and HLC

@@ -31,11 +31,14 @@ func (r *Register) describeIncr(d *Delta, by int64) (int64, error) {
 	return n, nil
 }
 
-// describeRem adds the origin's Rem entry to an increment (FlagRem).
+// describeRem adds the origin's Rem entry to an increment (FlagRem), or
+// marks a sum that starts from nothing (FlagFresh).
 func (r *Register) describeRem(d *Delta) {
 	if rm := r.Rem.Get(d.Dot.Replica); rm.Seq > 0 {
 		d.Rem = rm
 		d.Flags |= FlagRem
+	} else if r.Incs.Get(d.Dot.Replica).Seq == 0 {
+		d.Flags |= FlagFresh
 	}
 }
 
@@ -84,6 +87,14 @@ func (r *Register) applySet(d *Delta) {
 }
 
 func (r *Register) applyIncr(d *Delta) {
+	if d.Flags&FlagFresh != 0 && len(d.Counters) > 0 {
+		// A removed share older than the fresh sum's first increment
+		// belonged to a sum its origin has since forgotten; one at or past
+		// it observed this very increment and stays.
+		if c := d.Counters[0]; r.Rem.Get(c.Replica).Seq < c.Seq {
+			r.Rem.drop(c.Replica)
+		}
+	}
 	r.Incs.MergeAll(d.Counters)
 	if d.Flags&FlagRem != 0 {
 		r.Rem.Merge(d.Rem)
