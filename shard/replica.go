@@ -106,7 +106,10 @@ func cut(b []byte) string {
 // one shows.
 func (x *Exec) noticeConflict(db int, d *core.Delta, e *core.Entry, before core.Kind, beforeRep core.ReplicaID) {
 	switch {
-	case before != core.KindNone && d.Kind != core.KindNone && d.Kind != before && d.Op != core.OpDel:
+	case before != core.KindNone && d.Kind != core.KindNone && d.Kind != before &&
+		d.Op != core.OpDel && d.Op != core.OpFieldDel && d.Op != core.OpListRemove:
+		// (Removals of another type's hidden data are deletes, not
+		// conflicts.)
 		win, lose, wr, lr := e.Kind, before, e.KindRep, beforeRep
 		if e.Kind == before {
 			lose, lr = d.Kind, d.KindRep
