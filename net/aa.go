@@ -43,7 +43,8 @@ type Replicator interface {
 type linkState struct {
 	recv     func([]byte) error
 	closed   func()
-	buffered atomic.Int64
+	buffered atomic.Int64 // the connection's outbound buffer, as last seen by its loop
+	probing  atomic.Bool  // a refresh of buffered is queued on the loop
 }
 
 // aaWait is a client's pending AA WAIT.
@@ -178,7 +179,26 @@ func aaSync(c *Client, args [][]byte) {
 			return nil
 		})
 	}
-	buffered := func() int { return int(ls.buffered.Load()) }
+	// The outbound buffer belongs to the event loop and drains there, with
+	// no callback: a sender that waits for it to drain must ask the loop to
+	// read it again, or it would wait forever on the figure of its last
+	// send. An empty write queued behind the data reads it on the loop.
+	buffered := func() int {
+		n := ls.buffered.Load()
+		if n > 0 && ls.probing.CompareAndSwap(false, true) {
+			err := gc.AsyncWrite(nil, func(conn gnet.Conn, err error) error {
+				if err == nil {
+					ls.buffered.Store(int64(conn.OutboundBuffered()))
+				}
+				ls.probing.Store(false)
+				return nil
+			})
+			if err != nil {
+				ls.probing.Store(false)
+			}
+		}
+		return int(n)
+	}
 	closeConn := func() { _ = gc.Close() }
 	recv, closed, errText := c.srv.repl.Sync(args, send, buffered, closeConn)
 	if errText != "" {

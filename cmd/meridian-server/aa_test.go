@@ -6,6 +6,7 @@ package main
 // has seen the other's write; healing then lets them merge.
 
 import (
+	"crypto/rand"
 	"fmt"
 	stdnet "net"
 	"os"
@@ -826,4 +827,28 @@ func TestAAExpiryOwnerShipsTheDelete(t *testing.T) {
 		want(t, d.c[i], "[y]", "smembers", "src")
 		want(t, d.c[i], "[x]", "smembers", "other")
 	}
+}
+
+// A key whose state is larger than the outbound limit goes out in one
+// frame during a full sync; the link must keep streaming afterwards (the
+// origin once waited forever for its connection's buffer to drain).
+func TestAAFullSyncOfALargeKey(t *testing.T) {
+	d := startAA(t, 2)
+	d.settle(t)
+	d.Kill(1)
+	val := make([]byte, 1<<20)
+	for i := 0; i < 24; i++ {
+		if _, err := rand.Read(val); err != nil {
+			t.Fatal(err)
+		}
+		mustAA(t, d.c[0], "hset", "big", fmt.Sprint("f", i), val)
+	}
+	if err := d.Restart(1); err != nil {
+		t.Fatal(err)
+	}
+	d.settle(t)
+	want(t, d.c[1], "24", "hlen", "big")
+	mustAA(t, d.c[0], "set", "after", "1")
+	d.settle(t)
+	want(t, d.c[1], "1", "get", "after")
 }
