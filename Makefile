@@ -4,12 +4,12 @@ PORT      ?= 6379
 BIND      ?= 127.0.0.1
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
-REQUESTS  ?= 200000
+REQUESTS  ?= 100000
 ROUNDS    ?= 3
-TESTS     ?= set,get,incr,lpush,rpush,lpop,sadd,hset,spop,zadd,zpopmin,lrange_100
+TESTS     ?= set,get,incr,lpush,sadd,hset,zadd
 BIN       := bin
 
-.PHONY: all build run test race lint fuzz bench bench-go bench-repl demo soak clean
+.PHONY: all build run test race lint fuzz bench bench-load bench-curve bench-memory redis-tools bench-go bench-repl demo soak clean
 
 all: build
 
@@ -57,20 +57,40 @@ fuzz:
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./net/resp/ ./core/ ./shard/ ./net/
 
-## bench: redis-benchmark against meridian-server, redis-server and the do-nothing floor, side by side
-bench: build
-	@command -v redis-benchmark >/dev/null || { echo "redis-benchmark is missing: apt-get install -y redis-tools redis-server"; exit 1; }
-	$(BIN)/meridian-bench --meridian $(BIN)/meridian-server --floor $(BIN)/meridian-floor \
-		--tests $(TESTS) --requests $(REQUESTS) --rounds $(ROUNDS) \
+## bench: the whole side-by-side suite (load, curve, memory); installs redis-server and redis-tools when missing
+bench: bench-load bench-curve bench-memory
+
+# redis-server and redis-benchmark from the distribution, installed when missing (Debian/Ubuntu).
+redis-tools:
+	@if ! command -v redis-benchmark >/dev/null || ! command -v redis-server >/dev/null; then \
+		if command -v apt-get >/dev/null; then \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -q && $$SUDO apt-get install -y -q redis-server redis-tools; \
+		else echo "install redis-server and redis-tools (redis-benchmark), then run make bench again"; exit 1; fi; \
+	fi
+
+## bench-load: meridian, one region of a 3-region database, redis-server and the floor: redis-benchmark and the Go generator
+bench-load: build redis-tools
+	$(BIN)/meridian-bench --meridian $(BIN)/meridian-server --floor $(BIN)/meridian-floor --redis $$(command -v redis-server) \
+		--load redis-benchmark,go --tests $(TESTS) --requests $(REQUESTS) --rounds $(ROUNDS) \
 		--out docs/benchmarks/latest.md --json docs/benchmarks/latest.json
+
+## bench-curve: throughput and p99 against pipeline depth and connections, with a chart
+bench-curve: build redis-tools
+	$(BIN)/meridian-bench --curve --meridian $(BIN)/meridian-server --floor $(BIN)/meridian-floor --redis $$(command -v redis-server) \
+		--rounds $(ROUNDS) --out docs/benchmarks/curve.md --json docs/benchmarks/curve.json --svg docs/benchmarks/curve.svg
+
+## bench-memory: RSS for 1M string keys and 1M-element collections, one region and 3 regions, against redis-server
+bench-memory: build redis-tools
+	$(BIN)/meridian-bench --memory --meridian $(BIN)/meridian-server --redis $$(command -v redis-server) \
+		--out docs/benchmarks/memory.md --json docs/benchmarks/memory.json
 
 ## demo: three local regions, a scripted tour of active-active, then a playground until Ctrl-C
 demo: build
 	$(BIN)/meridian-demo --meridian $(BIN)/meridian-server
 
 ## bench-repl: what replication costs: 3 regions against replication off, lag p50/p99, bytes per write
-bench-repl: build
-	@command -v redis-benchmark >/dev/null || { echo "redis-benchmark is missing: apt-get install -y redis-tools"; exit 1; }
+bench-repl: build redis-tools
 	$(BIN)/meridian-bench-repl --meridian $(BIN)/meridian-server \
 		--requests $(REQUESTS) --rounds $(ROUNDS) \
 		--out docs/benchmarks/repl.md --json docs/benchmarks/repl.json

@@ -1,8 +1,12 @@
-// Package bench runs redis-benchmark against Meridian, redis-server and the
-// floor server side by side and renders the comparison. It holds the
-// reusable pieces (child processes on free ports, redis-benchmark CSV
-// parsing, medians, /proc readings, report rendering); cmd/meridian-bench is
-// a thin main around Run.
+// Package bench runs Meridian side by side with redis-server and the floor
+// server (and Meridian as one region of a running multi-region database)
+// and renders the comparison: throughput, latency and CPU from
+// redis-benchmark and from its own Go load generator (RunLoad), curves
+// against pipeline depth and connections with an SVG chart (RunCurve),
+// and memory per dataset (RunMemory). It holds the reusable pieces (child
+// processes on free ports, redis-benchmark CSV parsing, medians, /proc
+// readings, report rendering); cmd/meridian-bench is a thin main around
+// Run, RunCurve and RunMemory, and cmd/meridian-bench-repl around RunRepl.
 package bench
 
 import (

@@ -22,6 +22,12 @@ type TargetSpec struct {
 	Name string   `json:"name"`
 	Bin  string   `json:"bin"`
 	Args []string `json:"args"`
+	// Launch, when set, starts the target in place of Bin and Args (which
+	// then only name it: an empty or missing Bin still skips the target).
+	// It is how a multi-region database, which the caller knows how to
+	// start, becomes a target. It is called once per session (per dataset
+	// in the memory report).
+	Launch func() (*Database, error) `json:"-"`
 }
 
 // ResolveBinary turns bin into an absolute path to an executable file:

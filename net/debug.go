@@ -1,14 +1,24 @@
 package net
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/meridiandb/meridian/core"
+	"github.com/meridiandb/meridian/shard"
+)
+
+// DEBUG POPULATE's errors: Redis's getPositiveLongFromObjectOrReply text,
+// and its answer when the dict cannot be sized for the count.
+const (
+	errPopulateRange = "ERR value is out of range, must be positive"
+	errPopulateOOM   = "ERR OOM in dictTryExpand"
 )
 
 // DEBUG, OBJECT and MEMORY: introspection of the server and of single keys.
@@ -16,7 +26,7 @@ import (
 // own, so OBJECT and MEMORY answer what Redis would report for the same
 // value (see stringEncoding and memoryUsage).
 
-// cmdDebug serves DEBUG SLEEP, DEBUG OBJECT and DEBUG HELP.
+// cmdDebug serves DEBUG SLEEP, DEBUG OBJECT, DEBUG POPULATE and DEBUG HELP.
 func cmdDebug(c *Client, args [][]byte) {
 	if !debugAllowed(c) {
 		c.Error(errDebugDisabled)
@@ -34,6 +44,8 @@ func cmdDebug(c *Client, args [][]byte) {
 		c.W.AppendOK()
 	case is(args[1], "object") && (len(args) == 3 || len(args) == 4):
 		debugObject(c, args[2])
+	case is(args[1], "populate") && len(args) >= 3 && len(args) <= 5:
+		debugPopulate(c, args)
 	default:
 		subSyntaxError(c, args)
 	}
@@ -65,6 +77,10 @@ func strtod(b []byte) float64 {
 var debugHelp = []string{
 	"OBJECT <key>",
 	"    Show low level info about the `key` and associated value.",
+	"POPULATE <count> [<prefix>] [<size>]",
+	"    Create <count> string keys named key:<num>. If <prefix> is specified then",
+	"    it is used instead of the 'key' prefix. Like any write, they replicate to",
+	"    the other regions.",
 	"SLEEP <seconds>",
 	"    Stop the server for <seconds>. Decimals allowed.",
 }
@@ -90,6 +106,76 @@ func debugObject(c *Client, key []byte) {
 	sh.Unlock()
 	c.W.AppendSimple(fmt.Sprintf("Value at:%s refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
 		ptr, refs, enc, ser, access&(1<<24-1), idle))
+}
+
+// populateMaxKeys bounds DEBUG POPULATE's count. Redis sizes its dict for
+// the count first and answers "OOM in dictTryExpand" when that allocation
+// fails; Go has no allocation that fails softly, so the same answer is
+// given for a count beyond Redis's documented 2^32 keys per instance, which
+// no machine running this could hold anyway.
+const populateMaxKeys = 1 << 32
+
+// populateKeyMax is the longest key DEBUG POPULATE makes: Redis formats
+// "<prefix>:<n>" into a 128-byte buffer with snprintf, so longer names are
+// cut to 127 bytes (and cut names that collide count as existing keys).
+const populateKeyMax = 127
+
+// debugPopulate serves DEBUG POPULATE count [prefix] [size] as Redis's
+// debug.c does, for benchmarks and tests that need many keys fast: keys
+// prefix:0 .. prefix:count-1 (prefix "key"), values "value:<n>", or with a
+// size, that text cut or padded with zero bytes to size bytes. A key that
+// exists (of any type) is left alone. Each key is its own write under its
+// own shard lock (SET NX), so the other event loops keep serving while a
+// large count runs, and the keys replicate like any SET.
+func debugPopulate(c *Client, args [][]byte) {
+	count, ok := argInt(args[2])
+	if !ok || count < 0 {
+		c.Error(errPopulateRange)
+		return
+	}
+	if count > populateMaxKeys {
+		c.Error(errPopulateOOM)
+		return
+	}
+	size := int64(0)
+	if len(args) == 5 {
+		if size, ok = argInt(args[4]); !ok || size < 0 {
+			c.Error(errPopulateRange)
+			return
+		}
+		if size > c.srv.cfg.Int("proto-max-bulk-len") {
+			c.Error(ErrStringTooLong)
+			return
+		}
+	}
+	prefix := []byte("key")
+	if len(args) >= 4 {
+		prefix = args[3]
+		// Redis reads the prefix as a C string: it ends at a zero byte.
+		if i := bytes.IndexByte(prefix, 0); i >= 0 {
+			prefix = prefix[:i]
+		}
+	}
+	store := c.srv.store
+	var key, val []byte
+	for j := int64(0); j < count; j++ {
+		key = strconv.AppendInt(append(append(key[:0], prefix...), ':'), j, 10)
+		key = key[:min(len(key), populateKeyMax)]
+		val = strconv.AppendInt(append(val[:0], "value:"...), j, 10)
+		if size > 0 {
+			n := len(val)
+			if int(size) > n {
+				val = slices.Grow(val, int(size)-n)
+			}
+			val = val[:size]
+			clear(val[min(n, int(size)):])
+		}
+		sh := store.ShardFor(key)
+		x := sh.Lock(c.Now)
+		x.Set(c.DB, key, val, shard.SetOptions{NX: true}, nil)
+		sh.Unlock()
+	}
+	c.W.AppendOK()
 }
 
 // serializedLength estimates the RDB length of a string value: an integer
