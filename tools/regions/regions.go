@@ -78,11 +78,24 @@ func Start(o Options) (*DB, error) {
 		return nil, errors.New("regions: N must be at least 1")
 	}
 	d := &DB{opts: o, links: map[[2]int]*chaoslink.Link{}}
+	// Each region's port stays held by a listener until the chaos links
+	// have their own ports, so the kernel cannot hand a link the port a
+	// region is about to bind.
+	var held []net.Listener
+	release := func() {
+		for _, ln := range held {
+			ln.Close()
+		}
+		held = nil
+	}
+	defer release()
 	for i := 0; i < o.N; i++ {
-		port, err := FreePort()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
 		}
+		held = append(held, ln)
+		port := ln.Addr().(*net.TCPAddr).Port
 		d.Regions = append(d.Regions, &Region{Index: i, ID: i + 1, Name: "r" + strconv.Itoa(i+1), Port: port})
 	}
 	for i := range d.Regions {
@@ -98,6 +111,7 @@ func Start(o Options) (*DB, error) {
 			d.links[[2]int{i, j}] = l
 		}
 	}
+	release()
 	for _, r := range d.Regions {
 		r.args = d.argsFor(r)
 		if err := d.start(r); err != nil {
