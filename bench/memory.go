@@ -412,7 +412,7 @@ func (r *MemoryRow) summarize() {
 	}
 }
 
-// memoryGoals is the issue's memory target: 1M small string keys in a
+// memoryGoals is the memory goal: 1M small string keys in a
 // 3-region database within 1.5x of redis-server's RSS, read for region 1
 // and for the largest region, as loaded and after MEMORY PURGE.
 func memoryGoals(rows []MemoryRow) []Goal {
@@ -458,7 +458,7 @@ func (r *MemoryReport) Markdown() string {
 	fmt.Fprintf(&b, "- command: `%s`\n\n", m.Command)
 
 	if len(r.Goals) > 0 {
-		b.WriteString("## The issue's target\n\n| goal | target | measured | met |\n|---|---:|---:|---|\n")
+		b.WriteString("## Memory goal\n\n| goal | target | measured | met |\n|---|---:|---:|---|\n")
 		for _, g := range r.Goals {
 			met := "no"
 			if g.Met == 1 {

@@ -62,8 +62,8 @@ func TestMarkdown(t *testing.T) {
 		"| redis-benchmark | GET | 16 | 1,500,000 | 1,000,000 | n/a | 1.50 | n/a | n/a |\n",
 		"| redis-benchmark | SET | 1 | 0.200 / 1.000 / n/a | 0.200 / 1.000 / n/a | n/a |\n",
 		"| redis-benchmark | GET | 16 | 0.100 / 0.500 / n/a | 0.000 / 1.234 / n/a | n/a |\n",
-		"| redis-benchmark | SET | 1 | 2.00 | 2.00 | n/a | n/a | 0.00 |\n",
-		"| redis-benchmark | GET | 16 | 1.00 | n/a | n/a | n/a | 0.00 |\n",
+		"| redis-benchmark | SET | 1 | 2.00 | 2.00 | n/a | n/a | 500 | 500 | 0.00 |\n",
+		"| redis-benchmark | GET | 16 | 1.00 | n/a | n/a | n/a | 1000 | n/a | 0.00 |\n",
 		"- floor skipped: binary bin/meridian-floor not found\n",
 		"- meridian redis-benchmark GET P=16: round 2: exit status 1: Connection reset\n",
 	} {
@@ -75,7 +75,7 @@ func TestMarkdown(t *testing.T) {
 	var header int
 	for _, line := range strings.Split(md, "\n") {
 		switch {
-		case strings.HasPrefix(line, "| load | test"):
+		case strings.HasPrefix(line, "| load | test"), strings.HasPrefix(line, "| load | goal"):
 			header = strings.Count(line, "|")
 		case strings.HasPrefix(line, "| redis-benchmark |"):
 			if n := strings.Count(line, "|"); n != header {
@@ -134,7 +134,7 @@ func TestGoalsAndGoRows(t *testing.T) {
 		"- load (go): the Go generator, 50 connections, workloads SET:GET 1:10, pipelines 1,16, key space 1000 (random), values of 32 bytes, 5s per run, every key written once before the first round\n",
 		"| meridian-aa3 | ok | region 1 of 3 | 1.0 MiB / 2.0 MiB | n/a / n/a |\n",
 		"| go | SET:GET 1:10 | 1 | 0.100 / 0.500 / 0.900 | 0.100 / 0.500 / 1.500 | 0.100 / 0.500 / 0.700 |\n",
-		"| go | SET:GET 1:10 | 1 | 1.20 | 2.00 / 4.00 | 1.00 | 1.20 | 3.00 |\n",
+		"| go | SET:GET 1:10 | 1 | 1.20 | 2.00 / 4.00 | 1.00 | 1.20 | 833 | n/a | 3.00 |\n",
 		"| go | SET:GET 1:10 | 1 | 90 | 85 | 100 | n/a | 0.90 | 0.94 |\n",
 	} {
 		if !strings.Contains(md, want) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 )
@@ -134,7 +135,13 @@ func (s *server) settle(ctx context.Context, timeout time.Duration) (time.Durati
 	lastMove, last := start, ""
 	for {
 		n, err := s.lead.c.Do(ctx, "AA", "WAIT", len(s.peers), 1000).Int()
-		if err != nil {
+		var ne net.Error
+		switch {
+		case errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil:
+			// Region 1 answered late (a loaded machine, a long full
+			// sync): keep waiting; the stall check below still ends it.
+			n = 0
+		case err != nil:
 			return time.Since(start), fmt.Errorf("AA WAIT: %w", err)
 		}
 		if n >= len(s.peers) {

@@ -43,6 +43,7 @@ type Client struct {
 	block     blockState // BLPOP and friends: see blocking.go
 	buf       []byte     // scratch for values copied out of a shard
 	link      *linkState // set once AA SYNC made this connection a replication link
+	cmdCache  *Command   // the table row this connection looked up last (see dispatch)
 	aaWait    aaWait     // AA WAIT's target while it blocks
 	// loadingHold: a write waits (parked) for the region to take writes
 	// (see holdForLoading).

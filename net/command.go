@@ -146,6 +146,23 @@ func (t *Table) Lookup(name []byte) *Command {
 	return t.byName[string(buf[:len(name)])]
 }
 
+// sameName reports whether name, in any case, is lower, a command's
+// lower-case name.
+func sameName(name []byte, lower string) bool {
+	if len(name) != len(lower) {
+		return false
+	}
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // All returns every command in registration order.
 func (t *Table) All() []*Command { return t.list }
 
