@@ -41,6 +41,16 @@ type peer struct {
 	fullSyncs, partialSyncs            atomic.Uint64
 	lagMs                              atomic.Int64
 	caughtUp                           atomic.Bool
+	// run is the highest run base the peer's AA SYNC has shown here: the
+	// first sequence of its current run (0: unknown). Once the peer's new
+	// run has pulled from this region, this region's data went into that
+	// run's first pass and from there to every region; a write of an
+	// earlier run still arriving here (bytes a dead process left in the
+	// network) could reach no other region any more, so the pulling link
+	// drops it, and everything else of that run, rather than keep it here
+	// alone. Writes of the earlier run that arrived before the new run
+	// pulled are in what it pulled, so every region ends with the same.
+	run atomic.Uint64
 	// Served to the peer.
 	bytesOut, rawOut, deltasOut, statesOut atomic.Uint64
 	servedFull, servedPartial              atomic.Uint64
@@ -84,6 +94,26 @@ func (p *peer) shutdown() {
 }
 
 func (p *peer) pullUp() bool { return p.state.Load() == stateUp }
+
+// noteRun records the run base a peer's AA SYNC named. It reports whether
+// it shows a restart: a later run than one seen before.
+func (p *peer) noteRun(base uint64) bool {
+	for {
+		cur := p.run.Load()
+		if base <= cur {
+			return false
+		}
+		if p.run.CompareAndSwap(cur, base) {
+			return cur != 0
+		}
+	}
+}
+
+// earlier reports whether seq, a sequence of the peer's deltas, belongs to
+// a run before the peer's current one. Every run's sequences start above
+// every earlier run's (SeqBase), and a run's own positions, beats and
+// snapshot bounds never fall below its base.
+func (p *peer) earlier(seq uint64) bool { return seq < p.run.Load() }
 
 func (p *peer) setErr(err error) {
 	s := err.Error()
@@ -187,7 +217,7 @@ func (r *Region) pullOnce(p *peer) error {
 	}
 	args := []string{"AA", "SYNC", r.cfg.Database, strconv.Itoa(shard.NumPartitions), strconv.Itoa(ProtocolVersion),
 		strconv.Itoa(int(p.m.ID)), strconv.Itoa(int(r.cfg.Self.ID)), r.cfg.Self.Name, r.cfg.Secret,
-		string(appendPositions(nil, &pos))}
+		string(appendSyncPositions(nil, &pos, r.base))}
 	_ = conn.SetDeadline(time.Now().Add(dialTimeout))
 	if _, err := conn.Write(appendCommand(nil, args)); err != nil {
 		return err
@@ -261,6 +291,10 @@ func (r *Region) readStream(p *peer, br *bufio.Reader, busy *atomic.Bool) error 
 	var body []byte
 	var d core.Delta
 	lim := core.DefaultDecodeLimits
+	// snap is the highest snapshot bound this connection carried: the
+	// origin's run that sends the key states is at or below it, so states
+	// of a run that has since restarted are recognised (peer.run).
+	var snap uint64
 	for {
 		t, err := br.ReadByte()
 		if err != nil {
@@ -293,22 +327,30 @@ func (r *Region) readStream(p *peer, br *bufio.Reader, busy *atomic.Bool) error 
 			}
 			busy.Store(true)
 		case msgSnapBegin:
-			if _, _, err := parsePartSeq(body); err != nil {
+			_, seq, err := parsePartSeq(body)
+			if err != nil {
 				return err
 			}
+			if p.earlier(seq) {
+				return errEarlierRun
+			}
+			snap = max(snap, seq)
 		case msgSnapState:
 			f, n, err := codec.DecodeFrame(body)
 			if err != nil || n != len(body) {
 				return fmt.Errorf("state frame: %v", orTrailing(err))
 			}
 			p.rawIn.Add(uint64(len(f.Records)))
-			if err := r.applyStates(p, f.Records, lim); err != nil {
+			if err := r.applyStates(p, f.Records, lim, snap); err != nil {
 				return err
 			}
 		case msgSnapEnd:
 			q, seq, err := parsePartSeq(body)
 			if err != nil {
 				return err
+			}
+			if p.earlier(seq) {
+				return errEarlierRun
 			}
 			if seq > r.recv[p.m.ID][q].Load() {
 				r.recv[p.m.ID][q].Store(seq)
@@ -331,6 +373,11 @@ func (r *Region) readStream(p *peer, br *bufio.Reader, busy *atomic.Bool) error 
 			_, m, err := parseBeat(body)
 			if err != nil {
 				return err
+			}
+			// A run's own row never falls below its base: an earlier
+			// run's matrix must not stand for the peer's current one.
+			if own := m[p.m.ID]; own != nil && p.earlier(rowBase(own)) {
+				return errEarlierRun
 			}
 			r.noticeEarlierRun(m[r.cfg.Self.ID])
 			r.learn(p.m.ID, m, true)
@@ -375,6 +422,11 @@ func (r *Region) applyRuns(p *peer, recs []byte, d *core.Delta, lim core.DecodeL
 			nowMs := r.now().UnixMilli()
 			x := sh.Lock(nowMs)
 			have := r.recv[origin][part].Load()
+			// Read with the shard held: the serving side records a
+			// restarted peer's run (Sync) before its full sync takes this
+			// shard, so a delta applied here either went into that full
+			// sync or is refused.
+			cur := p.run.Load()
 			var err error
 			var lag int64 = -1
 			for k := 0; k < applyChunk && len(run) > 0; k++ {
@@ -386,6 +438,10 @@ func (r *Region) applyRuns(p *peer, recs []byte, d *core.Delta, lim core.DecodeL
 				run = more
 				if seq <= have {
 					continue // a duplicate (a resent batch)
+				}
+				if seq < cur {
+					err = errEarlierRun
+					break
 				}
 				if _, e := core.DecodeDelta(delta, d, lim); e != nil {
 					err = e
@@ -414,8 +470,9 @@ func (r *Region) applyRuns(p *peer, recs []byte, d *core.Delta, lim core.DecodeL
 	return nil
 }
 
-// applyStates merges a state frame's key states.
-func (r *Region) applyStates(p *peer, recs []byte, lim core.DecodeLimits) error {
+// applyStates merges a state frame's key states; snap is the highest
+// snapshot bound the connection carried before them (see readStream).
+func (r *Region) applyStates(p *peer, recs []byte, lim core.DecodeLimits, snap uint64) error {
 	dbs := uint64(r.store.Databases())
 	for len(recs) > 0 {
 		q, rest, ok := uvarint(recs)
@@ -441,6 +498,11 @@ func (r *Region) applyStates(p *peer, recs []byte, lim core.DecodeLimits) error 
 		}
 		sh := r.store.ShardOfPartition(int(q))
 		x := sh.Lock(r.now().UnixMilli())
+		// Checked with the shard held, as in applyRuns.
+		if p.earlier(snap) {
+			sh.Unlock()
+			return errEarlierRun
+		}
 		x.MergeState(int(db), key, st)
 		sh.Unlock()
 		p.statesIn.Add(1)

@@ -90,7 +90,7 @@ func (r *Region) Sync(args [][]byte, send func([]byte) error, buffered func() in
 	if err != nil || id < 0 || id >= core.MaxReplicas {
 		return refuse("bad region id '%s'", args[4])
 	}
-	pos, err := parsePositions(args[7])
+	pos, base, err := parseSyncPositions(args[7])
 	if err != nil {
 		return refuse("%v", err)
 	}
@@ -103,6 +103,13 @@ func (r *Region) Sync(args [][]byte, send func([]byte) error, buffered func() in
 	}
 	if p == nil {
 		return refuse("region %d is not a member of database '%s' here (AA PEER ADD it first)", id, r.cfg.Database)
+	}
+	// Before any full sync of ours can start for this run of the peer:
+	// from here on our pull drops what an earlier run of it still sends
+	// (peer.run). A restart also ends that pull now, so it need not wait
+	// for a dead run's connection to fail before reaching the new one.
+	if p.noteRun(base) {
+		p.kickPull()
 	}
 	r.noticeEarlierRun(pos)
 	if r.knewEarlierRun(pos) && !r.initialSyncDone() {

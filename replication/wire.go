@@ -7,7 +7,9 @@ package replication
 //
 // where origin-id is the region it expects to reach, replica-id and name
 // are its own, and positions is binary: for every partition, a uvarint,
-// the last sequence of the origin's deltas it holds. The origin answers
+// the last sequence of the origin's deltas it holds, then one more
+// uvarint, the puller's own run base (the first sequence of its current
+// run; 0 or absent: unknown). The origin answers
 // +OK and the connection carries messages from then on, in both
 // directions:
 //
@@ -39,8 +41,8 @@ import (
 )
 
 // ProtocolVersion is the version AA SYNC names; a peer speaking another is
-// refused.
-const ProtocolVersion = 1
+// refused. Version 2 added the puller's run base after the positions.
+const ProtocolVersion = 2
 
 // Message types.
 const (
@@ -58,6 +60,11 @@ const maxMessage = DefaultMaxFrameBytes + MaxFrameHeader + 8
 
 // errMessage is wrapped by every malformed-message error.
 var errMessage = errors.New("replication: bad message")
+
+// errEarlierRun ends a pulling link that still carries an earlier run of
+// its origin after the origin's new run pulled from this region (see
+// peer.run).
+var errEarlierRun = errors.New("replication: the link carries an earlier run of the origin, which has restarted since and taken this region's data")
 
 // appendMessage appends a message of type t with body.
 func appendMessage(dst []byte, t byte, body []byte) []byte {
@@ -186,19 +193,52 @@ func appendPositions(dst []byte, pos *[shard.NumPartitions]uint64) []byte {
 
 // parsePositions decodes AA SYNC's positions argument.
 func parsePositions(b []byte) (*[shard.NumPartitions]uint64, error) {
-	pos := new([shard.NumPartitions]uint64)
-	for p := range pos {
-		v, n := binary.Uvarint(b)
-		if n <= 0 {
-			return nil, errors.New("positions are truncated")
-		}
-		pos[p] = v
-		b = b[n:]
+	pos, b, err := splitPositions(b)
+	if err != nil {
+		return nil, err
 	}
 	if len(b) != 0 {
 		return nil, errors.New("positions have trailing bytes")
 	}
 	return pos, nil
+}
+
+// appendSyncPositions encodes AA SYNC's last argument: the positions and
+// the puller's run base.
+func appendSyncPositions(dst []byte, pos *[shard.NumPartitions]uint64, base uint64) []byte {
+	return binary.AppendUvarint(appendPositions(dst, pos), base)
+}
+
+// parseSyncPositions decodes AA SYNC's last argument: the positions and the
+// puller's run base, 0 when the puller did not send one.
+func parseSyncPositions(b []byte) (*[shard.NumPartitions]uint64, uint64, error) {
+	pos, b, err := splitPositions(b)
+	if err != nil || len(b) == 0 {
+		return pos, 0, err
+	}
+	base, n := binary.Uvarint(b)
+	if n <= 0 {
+		return nil, 0, errors.New("the run base after the positions is truncated")
+	}
+	if n != len(b) {
+		return nil, 0, errors.New("positions have trailing bytes")
+	}
+	return pos, base, nil
+}
+
+// splitPositions decodes the per-partition positions at the start of b and
+// returns what follows them.
+func splitPositions(b []byte) (*[shard.NumPartitions]uint64, []byte, error) {
+	pos := new([shard.NumPartitions]uint64)
+	for p := range pos {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return nil, nil, errors.New("positions are truncated")
+		}
+		pos[p] = v
+		b = b[n:]
+	}
+	return pos, b, nil
 }
 
 // appendPartSeq encodes the body of msgSnapBegin and msgSnapEnd.

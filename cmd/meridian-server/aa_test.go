@@ -11,10 +11,12 @@ import (
 	stdnet "net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/meridiandb/meridian/replication"
 	"github.com/meridiandb/meridian/tools/chaoslink"
 	"github.com/meridiandb/meridian/tools/regions"
 	"github.com/redis/go-redis/v9"
@@ -470,7 +472,7 @@ func TestAAAddAndRemoveRegion(t *testing.T) {
 
 // aaSyncCmd is a raw AA SYNC as a peer sends it, with zero positions.
 func aaSyncCmd(db, partitions, origin, replica, secret string) []byte {
-	args := []string{"AA", "SYNC", db, partitions, "1", origin, replica, "intruder", secret, string(make([]byte, 256))}
+	args := []string{"AA", "SYNC", db, partitions, strconv.Itoa(replication.ProtocolVersion), origin, replica, "intruder", secret, string(make([]byte, 256))}
 	b := fmt.Appendf(nil, "*%d\r\n", len(args))
 	for _, a := range args {
 		b = fmt.Appendf(b, "$%d\r\n%s\r\n", len(a), a)
