@@ -194,15 +194,17 @@ func ctx() context.Context { return context.Background() }
 
 // startRedis starts Debian's redis-server on a free loopback port for the
 // tests that compare Meridian's replies with Redis's, and returns a client
-// speaking RESP proto.
-func startRedis(t *testing.T, proto int) *redis.Client {
+// speaking RESP proto; extra arguments go to redis-server (settings it
+// cannot change at run time, such as enable-debug-command).
+func startRedis(t *testing.T, proto int, extra ...string) *redis.Client {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatal("redis-server is missing: apt-get install -y redis-server")
 	}
 	port := freePort(t)
-	cmd := exec.Command(path, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, extra...)
+	cmd := exec.Command(path, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -7,46 +7,19 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // startRedisDebug is startRedis with DEBUG enabled for local clients:
-// redis-server refuses DEBUG by default (enable-debug-command no) and the
-// setting cannot be changed at run time, so the shared helper, which
-// takes no arguments, cannot serve here.
+// redis-server refuses DEBUG by default and cannot be told otherwise at
+// run time.
 func startRedisDebug(t *testing.T) *redis.Client {
 	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatal("redis-server is missing: apt-get install -y redis-server")
-	}
-	port := freePort(t)
-	cmd := exec.Command(path, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--enable-debug-command", "local")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), Protocol: 2, DisableIdentity: true, MaxRetries: -1})
-	t.Cleanup(func() { c.Close() })
-	for i := 0; ; i++ {
-		if _, err := do(c, "ping"); err == nil {
-			return c
-		}
-		if i > 200 {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return startRedis(t, 2, "--enable-debug-command", "local")
 }
 
 // doer is a go-redis client or a single connection of one: the
