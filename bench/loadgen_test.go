@@ -140,29 +140,16 @@ func TestRunLoadDurationAndErrors(t *testing.T) {
 		t.Fatalf("gets after prefill: %+v", res)
 	}
 	// A server that answers errors: counted, with the first text kept.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
+	ln := serveEach(t, func(c net.Conn) {
+		defer c.Close()
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := readCommand(br); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					if _, err := readCommand(br); err != nil {
-						return
-					}
-					io.WriteString(c, "-ERR nope\r\n")
-				}
-			}()
+			io.WriteString(c, "-ERR nope\r\n")
 		}
-	}()
+	})
 	res, err = RunLoad(context.Background(), ln.Addr().String(), LoadSpec{Clients: 1, Pipeline: 1, SetRatio: 1, Requests: 10})
 	if err != nil || res.ErrorReplies != 10 || res.FirstError != "ERR nope" {
 		t.Fatalf("errors: %+v, %v", res, err)
@@ -171,24 +158,11 @@ func TestRunLoadDurationAndErrors(t *testing.T) {
 
 func TestRunLoadCancel(t *testing.T) {
 	// A server that never answers: the run ends when ctx does.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go io.Copy(io.Discard, c)
-		}
-	}()
+	ln := serveEach(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = RunLoad(ctx, ln.Addr().String(), LoadSpec{Clients: 2, Pipeline: 1, SetRatio: 1, Duration: time.Minute})
+	_, err := RunLoad(ctx, ln.Addr().String(), LoadSpec{Clients: 2, Pipeline: 1, SetRatio: 1, Duration: time.Minute})
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("cancelled run: %v after %v", err, time.Since(start))
 	}
@@ -273,4 +247,25 @@ func TestParseRatioAndPattern(t *testing.T) {
 	if _, err := ParsePattern("zipf"); err == nil {
 		t.Error("zipf accepted")
 	}
+}
+
+// serveEach listens on a loopback port and runs handle on every
+// connection in its own goroutine until the test ends.
+func serveEach(t *testing.T, handle func(net.Conn)) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+	return ln
 }
