@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFrame$$' -fuzztime $(FUZZTIME) ./replication/
 	$(GO) test -run '^$$' -fuzz '^FuzzPullStream$$' -fuzztime $(FUZZTIME) ./replication/
 	$(GO) test -run '^$$' -fuzz '^FuzzServedRecv$$' -fuzztime $(FUZZTIME) ./replication/
+	$(GO) test -run '^$$' -fuzz '^FuzzTLSCommand$$' -fuzztime $(FUZZTIME) ./replication/
 
 ## bench-go: Go benchmarks (parser, engine paths) with allocations
 bench-go:

@@ -185,9 +185,13 @@ func (r *Region) pullLoop(p *peer) {
 	}
 }
 
-// dial connects to a peer's RESP port.
+// dial connects to a peer's RESP port, or with Config.TLS to its
+// aa-tls-port, the handshake done.
 func (r *Region) dial(addr string) (stdnet.Conn, error) {
 	d := stdnet.Dialer{Timeout: dialTimeout, KeepAlive: 15 * time.Second}
+	if r.cfg.TLS != nil {
+		return dialTLS(&d, addr, r.cfg.TLS)
+	}
 	return d.Dial("tcp", addr)
 }
 

@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,13 @@ type Config struct {
 	Logger         *slog.Logger
 	// Now is the wall clock (tests may pin it); nil is time.Now.
 	Now func() time.Time
+	// TLS, when set, puts the links on mutual TLS (aa-tls-port): pulls
+	// dial every peer's Addr with it (ServerName set to the address's
+	// host) and ServeTLS serves peers with it. It holds this region's
+	// certificate, the database's CA as RootCAs and ClientCAs, and
+	// RequireAndVerifyClientCert (LoadTLSConfig builds it); nil: plain TCP
+	// to the peers' RESP ports.
+	TLS *tls.Config
 }
 
 // seqEpoch is where clock-based sequence bases start counting (2025-01-01

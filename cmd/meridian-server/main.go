@@ -162,26 +162,41 @@ func run(argv []string) error {
 	defer store.Close()
 
 	port := strconv.FormatInt(cfg.Int("port"), 10)
+	hosts, optional := bindHosts(mustGet(cfg, "bind"))
 	var addrs []string
-	for _, h := range strings.Fields(mustGet(cfg, "bind")) {
-		optional := strings.HasPrefix(h, "-")
-		h = strings.TrimPrefix(h, "-")
-		switch {
-		case h == "*":
-			h = "0.0.0.0"
-		case h == "::*" && optional:
-			continue // IPv4 "*" already covers loopback; a dual-stack [::] would clash
-		case h == "::*":
-			h = "::"
-		}
+	for _, h := range hosts {
 		addrs = append(addrs, stdnet.JoinHostPort(h, port))
 	}
-	if len(addrs) == 0 {
-		addrs = []string{stdnet.JoinHostPort("0.0.0.0", port)}
+	// The TLS listener for peers is opened before anything serves, so a
+	// port in use is a startup error; it serves once the region started.
+	var tlsLns []stdnet.Listener
+	defer func() {
+		for _, ln := range tlsLns {
+			ln.Close() // after ServeTLS, already closed by region.Close
+		}
+	}()
+	if tlsPort := cfg.Int("aa-tls-port"); region != nil && tlsPort > 0 {
+		for i, h := range hosts {
+			ln, err := stdnet.Listen("tcp", stdnet.JoinHostPort(h, strconv.FormatInt(tlsPort, 10)))
+			if err != nil && optional[i] {
+				log.Warn("cannot listen on an optional bind address for aa-tls-port", "addr", h, "err", err)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("cannot start: --aa-tls-port: %w", err)
+			}
+			tlsLns = append(tlsLns, ln)
+		}
+		if len(tlsLns) == 0 {
+			return fmt.Errorf("cannot start: --aa-tls-port: no bind address to listen on")
+		}
 	}
 	opts := mnet.Options{Addrs: addrs, Loops: shards, Store: store, Config: cfg, Logger: log, ConfigFile: file}
 	if region != nil {
 		opts.Replicator = region
+		if cfg.Int("aa-tls-port") > 0 {
+			opts.Replicator = tlsOnly{region}
+		}
 		opts.OnPublish = region.Publish
 	}
 	srv := mnet.NewServer(opts)
@@ -204,6 +219,12 @@ func run(argv []string) error {
 	if region != nil {
 		region.Start(store)
 		defer region.Close()
+		for _, ln := range tlsLns {
+			if err := region.ServeTLS(ln); err != nil {
+				return fmt.Errorf("cannot start: --aa-tls-port: %w", err)
+			}
+			log.Info("serving peer regions over TLS", "addr", ln.Addr().String())
+		}
 		log.Info("active-active region started", "database", region.Database(), "region", region.Self().Name,
 			"id", region.Self().ID, "peers", len(region.Peers()))
 	}
@@ -228,6 +249,39 @@ func run(argv []string) error {
 	return nil
 }
 
+// bindHosts turns bind's value into the hosts to listen on, and whether
+// each is optional ("-" before it: a host without that address starts
+// anyway).
+func bindHosts(bind string) (hosts []string, optional []bool) {
+	for _, h := range strings.Fields(bind) {
+		opt := strings.HasPrefix(h, "-")
+		h = strings.TrimPrefix(h, "-")
+		switch {
+		case h == "*":
+			h = "0.0.0.0"
+		case h == "::*" && opt:
+			continue // IPv4 "*" already covers loopback; a dual-stack [::] would clash
+		case h == "::*":
+			h = "::"
+		}
+		hosts = append(hosts, h)
+		optional = append(optional, opt)
+	}
+	if len(hosts) == 0 {
+		return []string{"0.0.0.0"}, []bool{false}
+	}
+	return hosts, optional
+}
+
+// tlsOnly is the region as the RESP server sees it when aa-tls-port is
+// set: AA SYNC on the RESP port is refused, or a peer with the secret but
+// no certificate could pull in clear around the TLS listener.
+type tlsOnly struct{ *replication.Region }
+
+func (tlsOnly) Sync([][]byte, func([]byte) error, func() int, func()) (func([]byte) error, func(), string) {
+	return nil, nil, "ERR AA SYNC refused: this region serves its peers only on its aa-tls-port"
+}
+
 func mustGet(cfg *config.Store, name string) string {
 	v, _ := cfg.Get(name)
 	return v
@@ -237,11 +291,22 @@ func mustGet(cfg *config.Store, name string) string {
 // parameters, or returns nil when aa-database is not set.
 func activeActive(cfg *config.Store, shards int, log *slog.Logger) (*replication.Region, error) {
 	db := mustGet(cfg, "aa-database")
+	tlsPort := cfg.Int("aa-tls-port")
+	certFile, keyFile, caFile := mustGet(cfg, "aa-tls-cert-file"), mustGet(cfg, "aa-tls-key-file"), mustGet(cfg, "aa-tls-ca-cert-file")
+	if err := config.CheckAATLS(tlsPort, certFile, keyFile, caFile); err != nil {
+		return nil, err
+	}
 	if db == "" {
 		if mustGet(cfg, "aa-region") != "" || mustGet(cfg, "aa-peer") != "" {
 			return nil, fmt.Errorf("--aa-region and --aa-peer need --aa-database")
 		}
+		if tlsPort > 0 {
+			return nil, fmt.Errorf("--aa-tls-port needs --aa-database")
+		}
 		return nil, nil
+	}
+	if tlsPort > 0 && tlsPort == cfg.Int("port") {
+		return nil, fmt.Errorf("--aa-tls-port must differ from --port")
 	}
 	self, err := config.ParseAARegion(mustGet(cfg, "aa-region"))
 	if err != nil {
@@ -260,6 +325,12 @@ func activeActive(cfg *config.Store, shards int, log *slog.Logger) (*replication
 		PartitionBytes: backlogBytes(cfg.Int("aa-backlog"), cfg.Int("maxmemory"), shards) / shard.NumPartitions}
 	for _, p := range peers {
 		rc.Peers = append(rc.Peers, replication.Member{ID: core.ReplicaID(p.ID), Name: p.Name, Addr: p.Addr})
+	}
+	if tlsPort > 0 {
+		// With TLS every --aa-peer names the peer's aa-tls-port.
+		if rc.TLS, err = replication.LoadTLSConfig(certFile, keyFile, caFile); err != nil {
+			return nil, fmt.Errorf("--aa-tls-cert-file, --aa-tls-key-file, --aa-tls-ca-cert-file: %w", err)
+		}
 	}
 	return replication.NewRegion(rc, shards)
 }

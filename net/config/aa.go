@@ -141,3 +141,24 @@ func validAACompression(s string) error {
 	}
 	return errors.New("compression must be none, s2, zstd or zstd:LEVEL (1-22)")
 }
+
+// CheckAATLS checks the aa-tls-* parameters together. A TLS port needs all
+// three files; the files without a port are refused too, since the links
+// would then run in clear while their owner believes them secured.
+func CheckAATLS(port int64, certFile, keyFile, caFile string) error {
+	var missing, set []string
+	for _, f := range [][2]string{{"aa-tls-cert-file", certFile}, {"aa-tls-key-file", keyFile}, {"aa-tls-ca-cert-file", caFile}} {
+		if f[1] == "" {
+			missing = append(missing, "--"+f[0])
+		} else {
+			set = append(set, "--"+f[0])
+		}
+	}
+	switch {
+	case port > 0 && len(missing) > 0:
+		return errors.New("--aa-tls-port needs " + strings.Join(missing, ", "))
+	case port == 0 && len(set) > 0:
+		return errors.New(strings.Join(set, ", ") + " set without --aa-tls-port")
+	}
+	return nil
+}

@@ -175,6 +175,13 @@ var table = []*param{
 	strP("aa-secret", "", ro|fSensitive, "", nil),
 	memP("aa-backlog", "", ro|fUnsigned, 0, ullMax, 0), // 0: derived from maxmemory
 	strP("aa-compression", "", ro, "s2", validAACompression),
+	// Mutual TLS between regions (aa.go): the port peers pull from (0:
+	// none, peers pull on the RESP port in clear), this region's
+	// certificate and key, and the CA that signs every region's.
+	intP("aa-tls-port", "", ro, 0, 65535, 0),
+	strP("aa-tls-cert-file", "", ro, "", nil),
+	strP("aa-tls-key-file", "", ro, "", nil),
+	strP("aa-tls-ca-cert-file", "", ro, "", nil),
 
 	// --- Bools.
 	boolP("rdbchecksum", "", ro, true),
