@@ -18,7 +18,7 @@ import (
 type Member struct {
 	ID   core.ReplicaID
 	Name string
-	Addr string // host:port of its RESP port ("" for this region)
+	Addr string // host:port of its RESP port, or of its aa-tls-port with TLS ("" for this region)
 }
 
 // Config describes this region's place in an active-active database.
