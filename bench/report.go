@@ -347,7 +347,7 @@ func (r *Report) Markdown() string {
 	b.WriteString("# Meridian benchmark: side by side\n\n")
 	writeHostMeta(&b, m)
 	if slices.Contains(m.Loads, LoadRedisBenchmark) || len(m.Loads) == 0 {
-		load := fmt.Sprintf("redis-benchmark -c %d -n %d, tests %s, pipelines %s",
+		load := fmt.Sprintf("redis-benchmark -c %d -n %d (times P/2 at a pipeline depth P above 2, so CPU time resolves), tests %s, pipelines %s",
 			m.Clients, m.Requests, strings.Join(m.Tests, ","), joinInts(m.Pipelines))
 		if m.Threads > 0 {
 			load += fmt.Sprintf(", --threads %d", m.Threads)
@@ -466,7 +466,7 @@ func (r *Report) Markdown() string {
 	b.WriteString("CPU s/1M is the server's user+sys CPU time (/proc/PID/stat) during the run per million requests; ")
 	b.WriteString("for meridian-aa3 it runs to the end of the drain after each run (until the other regions have every write), ")
 	b.WriteString("region 1 alone and then all three regions (the chaos links between them run in the harness process and are in neither). ")
-	b.WriteString("kops/core-s is thousands of requests per CPU-second of the server (10^6 / CPU s/1M): what one core serves, the figure that carries to a machine with more cores, where Meridian runs one event loop and shard per core (`--meridian-args '--port {port} --bind 127.0.0.1 --shards N'`) and redis-server stays on one thread. ")
+	b.WriteString("kops/core-s is thousands of requests per CPU-second of the server (10^6 / CPU s/1M): what one core serves, the figure that carries to a machine with more cores, where Meridian runs an event loop per core (and four shards per loop) and redis-server stays on one thread. ")
 	b.WriteString("client s/1M is the load tool's own CPU (median over the row's targets; for the Go generator the whole harness process). ")
 	b.WriteString("Both load tools run on the same machine as the servers and compete with them for its CPUs.\n")
 	notes := append([]string(nil), r.Notes...)

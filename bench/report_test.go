@@ -50,7 +50,7 @@ func TestMarkdown(t *testing.T) {
 		"- CPU: Test CPU, nproc 2\n",
 		"- Go: go1.26.8\n",
 		"- redis-server: 7.0.15; redis-benchmark: 7.0.15\n",
-		"- load (redis-benchmark): redis-benchmark -c 50 -n 200000, tests set,get, pipelines 1,16\n",
+		"- load (redis-benchmark): redis-benchmark -c 50 -n 200000 (times P/2 at a pipeline depth P above 2, so CPU time resolves), tests set,get, pipelines 1,16\n",
 		"- load average (1/5/15 min) at start: 0.10 0.20 0.30, at end: 1.00 0.50 0.40\n",
 		"- command: `meridian-bench --rounds 3`\n",
 		"| meridian | ok | `/w/bin/meridian-server --port 7001` | 10.0 MiB | 12.0 MiB |\n",

@@ -200,6 +200,7 @@ func runSlot(ctx context.Context, rb string, cfg Config, s *server, sl slot, rou
 		logGoRun(log, s.name, sl.test, spec, round, smp)
 		return err
 	}
+	cfg.Requests = RequestsAt(cfg.Requests, sl.pipeline)
 	lead0, all0 := s.cpu()
 	res, clientCPU, err := runOnce(ctx, rb, cfg, s.port, sl)
 	if err != nil {
@@ -303,6 +304,17 @@ func (e *MissingBenchmarkError) Error() string {
 func (e *MissingBenchmarkError) Unwrap() error { return e.Err }
 
 // BenchmarkArgs builds the redis-benchmark command line for one run.
+// RequestsAt is redis-benchmark's -n for a run at pipeline depth p: n,
+// times p/2 when p > 2. A pipelined run of n requests would last a tenth
+// of a second, and CPU time is read in 10 ms ticks: the longer run makes
+// the CPU per request resolve to a few percent.
+func RequestsAt(n, p int) int {
+	if p > 2 {
+		return n * (p / 2)
+	}
+	return n
+}
+
 func BenchmarkArgs(cfg Config, port int, test string, pipeline int) []string {
 	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-c", strconv.Itoa(cfg.Clients), "-n", strconv.Itoa(cfg.Requests),

@@ -81,13 +81,12 @@ type Server struct {
 
 // loopStats are counters one event loop writes and INFO reads.
 type loopStats struct {
-	calls    []atomic.Uint64 // per command id
-	nsec     []atomic.Uint64
-	failed   []atomic.Uint64
-	commands atomic.Uint64
-	errors   atomic.Uint64
-	netIn    atomic.Uint64
-	netOut   atomic.Uint64
+	calls  []atomic.Uint64 // per command id
+	nsec   []atomic.Uint64
+	failed []atomic.Uint64
+	errors atomic.Uint64
+	netIn  atomic.Uint64
+	netOut atomic.Uint64
 }
 
 func newLoopStats(n int) *loopStats {
@@ -385,9 +384,10 @@ func (s *Server) dispatch(c *Client, args [][]byte) *Command {
 			c.releaseLoadingHold()
 		}
 	}
-	c.stats.calls[cmd.id].Add(1)
-	c.stats.commands.Add(1)
-	c.lastCmd.Store(cmd)
+	c.stats.calls[cmd.id].Add(1) // total_commands_processed is their sum (Totals)
+	if c.lastCmd.Load() != cmd {
+		c.lastCmd.Store(cmd) // a swap and a write barrier: skipped when it is the same
+	}
 	errs := c.stats.errors.Load()
 	cmd.Handler(c, args)
 	if c.stats.errors.Load() != errs {
@@ -474,7 +474,9 @@ func (s *Server) Totals() Totals {
 	t := Totals{Connections: s.totalConns.Load(), Rejected: s.rejected.Load()}
 	s.mu.Lock()
 	for _, l := range s.loops {
-		t.Commands += l.commands.Load()
+		for i := range l.calls {
+			t.Commands += l.calls[i].Load()
+		}
 		t.Errors += l.errors.Load()
 		t.NetIn += l.netIn.Load()
 		t.NetOut += l.netOut.Load()
@@ -492,7 +494,6 @@ func (s *Server) ResetStats() {
 			l.nsec[i].Store(0)
 			l.failed[i].Store(0)
 		}
-		l.commands.Store(0)
 		l.errors.Store(0)
 		l.netIn.Store(0)
 		l.netOut.Store(0)

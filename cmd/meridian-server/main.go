@@ -1,5 +1,6 @@
 // Command meridian-server runs one Meridian region: a Redis-compatible
-// server on gnet event loops over a shard-per-core CRDT keyspace.
+// server on gnet event loops (one per core) over a sharded CRDT keyspace
+// (four shards per loop unless --shards says otherwise).
 //
 // Usage follows redis-server: an optional config file first (redis.conf
 // syntax), then any parameter as --name value [value...]:
@@ -134,9 +135,16 @@ func run(argv []string) error {
 		log.Info("pprof listening", "addr", addr)
 	}
 
+	// One event loop per core; four shards per loop. Any loop may run a
+	// command on any shard, so with one shard per loop two loops asking
+	// for the same shard's mutex is a coin toss, and the loser spins while
+	// the holder waits on cache misses: with random keys at pipeline depth
+	// 64 that spinning cost a third of the throughput (docs/benchmarks/
+	// changes.md). Four per loop make it rare; more gained nothing.
+	loops := runtime.NumCPU()
 	shards := int(cfg.Int("shards"))
 	if shards <= 0 {
-		shards = runtime.NumCPU()
+		shards = shardsPerLoop * loops
 	}
 	scfg := shard.Config{Shards: shards, Databases: int(cfg.Int("databases"))}
 	region, err := activeActive(cfg, shards, log)
@@ -148,8 +156,8 @@ func run(argv []string) error {
 		// to spare, the replication goroutines wait for the scheduler's
 		// monitor to take one back (up to 10 ms a hop). Two more Ps than
 		// loops keep replication lag at the network's.
-		if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < shards+2 {
-			runtime.GOMAXPROCS(shards + 2)
+		if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < loops+2 {
+			runtime.GOMAXPROCS(loops + 2)
 		}
 		scfg.NewSink = region.Sink
 		scfg.SeqBase = region.SeqBase()
@@ -191,7 +199,7 @@ func run(argv []string) error {
 			return fmt.Errorf("cannot start: --aa-tls-port: no bind address to listen on")
 		}
 	}
-	opts := mnet.Options{Addrs: addrs, Loops: shards, Store: store, Config: cfg, Logger: log, ConfigFile: file}
+	opts := mnet.Options{Addrs: addrs, Loops: loops, Store: store, Config: cfg, Logger: log, ConfigFile: file}
 	if region != nil {
 		opts.Replicator = region
 		if cfg.Int("aa-tls-port") > 0 {
@@ -281,6 +289,9 @@ type tlsOnly struct{ *replication.Region }
 func (tlsOnly) Sync([][]byte, func([]byte) error, func() int, func()) (func([]byte) error, func(), string) {
 	return nil, nil, "ERR AA SYNC refused: this region serves its peers only on its aa-tls-port"
 }
+
+// shardsPerLoop is the default number of shards per event loop (see run).
+const shardsPerLoop = 4
 
 func mustGet(cfg *config.Store, name string) string {
 	v, _ := cfg.Get(name)

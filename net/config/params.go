@@ -165,7 +165,7 @@ const (
 
 var table = []*param{
 	// --- Meridian.
-	intP("shards", "", ro, 0, 1024, 0), // 0 = one shard per CPU core
+	intP("shards", "", ro, 0, 1024, 0), // 0 = four shards per event loop (one loop per CPU core)
 	// Active-active (see aa.go): the database this region belongs to, its
 	// own replica id and name, its peers, their shared secret, the backlog
 	// size and the compression of delta batches.
