@@ -396,6 +396,9 @@ func (r *Region) Info(dst []byte) []byte {
 	line("crdt_protocol", strconv.Itoa(ProtocolVersion))
 	line("crdt_compression", r.cfg.Compression.String())
 	line("crdt_backlog_bytes", strconv.Itoa(r.cfg.PartitionBytes*shard.NumPartitions))
+	if r.budget != nil {
+		line("crdt_backlog_spare_bytes", strconv.FormatInt(r.budget.Spare(), 10))
+	}
 	line("crdt_peers", strconv.Itoa(len(peers)))
 	line("crdt_peers_up", strconv.Itoa(up))
 	pending, evicted := 0, uint64(0)

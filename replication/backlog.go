@@ -3,6 +3,7 @@ package replication
 import (
 	"encoding/binary"
 	"errors"
+	"sync/atomic"
 
 	"github.com/meridiandb/meridian/core"
 	"github.com/meridiandb/meridian/shard"
@@ -60,8 +61,42 @@ type Stats struct {
 // method runs with the owning shard held.
 type Backlog struct {
 	parts   [shard.NumPartitions]*ring
-	scratch []byte // encoding buffer, grows to the largest delta and stays
+	scratch []byte  // encoding buffer, grows to the largest delta and stays
+	budget  *Budget // bytes a full ring may take to grow; nil: rings keep their size
 	Stats   Stats
+}
+
+// Budget is the memory the backlogs of a region share for growing the
+// rings of busy partitions. Rings of equal size suit writes spread over
+// many keys; a hot key fills its partition's ring in milliseconds, and a
+// peer a little behind then needs a full sync of that partition, which for
+// a large key costs far more than the writes it replaces. A ring that is
+// full doubles while the budget lasts, so the busy partitions take the
+// memory the idle ones do not use. It is safe for concurrent use: each
+// shard appends under its own lock.
+type Budget struct{ spare atomic.Int64 }
+
+// NewBudget returns a budget of n bytes.
+func NewBudget(n int64) *Budget {
+	b := &Budget{}
+	b.spare.Store(max(n, 0))
+	return b
+}
+
+// Spare is what is left of the budget.
+func (b *Budget) Spare() int64 { return b.spare.Load() }
+
+// take reserves n bytes, or reports that fewer are left.
+func (b *Budget) take(n int64) bool {
+	for {
+		s := b.spare.Load()
+		if s < n {
+			return false
+		}
+		if b.spare.CompareAndSwap(s, s-n) {
+			return true
+		}
+	}
 }
 
 // ring is one partition's circular buffer. Positions head and tail are
@@ -92,10 +127,17 @@ type ring struct {
 // A shard owns partition p when p % shards == shard index (shard/route.go);
 // the caller passes that rule in rather than this package copying it.
 func New(partitionBytes int, owns func(partition int) bool) *Backlog {
+	return NewGrowing(partitionBytes, owns, nil)
+}
+
+// NewGrowing is New with rings that, when full, double in size while
+// budget has room for it (nil: they never grow). Growing allocates, at most
+// a few times per ring over a run; steady-state appends do not.
+func NewGrowing(partitionBytes int, owns func(partition int) bool, budget *Budget) *Backlog {
 	if partitionBytes < MinPartitionBytes {
 		partitionBytes = MinPartitionBytes
 	}
-	b := &Backlog{scratch: make([]byte, 0, 256)}
+	b := &Backlog{scratch: make([]byte, 0, 256), budget: budget}
 	for p := range b.parts {
 		if owns == nil || owns(p) {
 			b.parts[p] = &ring{buf: make([]byte, partitionBytes)}
@@ -126,6 +168,9 @@ func (b *Backlog) Append(partition int, d *core.Delta) {
 	hdr = binary.AppendUvarint(hdr, uint64(len(b.scratch)))
 	size := uint64(len(hdr) + len(b.scratch))
 	r.last = seq
+	for b.budget != nil && uint64(len(r.buf))-(r.tail-r.head) < size && b.budget.take(int64(len(r.buf))) {
+		r.grow(2 * len(r.buf))
+	}
 	if size > uint64(len(r.buf)) {
 		// It cannot be kept: everything before it is now useless to a
 		// reader too (it would miss this one), so empty the ring.
@@ -152,6 +197,16 @@ func (b *Backlog) Append(partition int, d *core.Delta) {
 	}
 	r.n++
 	b.Stats.Appended++
+}
+
+// grow moves the ring's bytes into a buffer of n bytes. Positions are
+// absolute, so head, tail and every reader's hint stay valid; only where
+// the bytes sit (pos % len) changes.
+func (r *ring) grow(n int) {
+	held := r.copyOut(make([]byte, 0, r.tail-r.head), r.head, r.tail)
+	r.buf = make([]byte, n)
+	r.tail = r.head
+	r.put(held)
 }
 
 // put writes p at tail, wrapping.

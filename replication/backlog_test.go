@@ -318,6 +318,7 @@ func TestAppendAllocs(t *testing.T) {
 // model is the naive backlog: a slice of frames within the same byte budget.
 type model struct {
 	cap    int
+	budget int // bytes the ring may still grow by (doubling), as Budget
 	recs   []mrec
 	last   uint64
 	lost   uint64
@@ -347,6 +348,10 @@ func (m *model) append(d *core.Delta) {
 	f = binary.AppendUvarint(f, uint64(len(enc)))
 	f = append(f, enc...)
 	m.last = seq
+	for m.cap-m.used() < len(f) && m.budget >= m.cap {
+		m.budget -= m.cap
+		m.cap *= 2
+	}
 	if len(f) > m.cap {
 		m.recs, m.lost = nil, seq
 		return
@@ -383,8 +388,20 @@ func (m *model) readFrom(after uint64, maxBytes int) ([]byte, uint64, Status) {
 func TestBacklogModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		capacity := rapid.IntRange(MinPartitionBytes, 2048).Draw(t, "cap")
-		b := New(capacity, func(p int) bool { return p == 0 })
-		m := &model{cap: capacity}
+		// Half the runs let the ring grow into a budget shared with
+		// another partition's ring, which takes its part first.
+		var budget *Budget
+		spare := 0
+		if rapid.Bool().Draw(t, "growing") {
+			spare = rapid.IntRange(0, 8192).Draw(t, "budget")
+			budget = NewBudget(int64(spare))
+			other := rapid.IntRange(0, 2).Draw(t, "other")
+			for k := 0; k < other && budget.take(int64(capacity)<<k); k++ {
+				spare -= capacity << k
+			}
+		}
+		b := NewGrowing(capacity, func(p int) bool { return p == 0 }, budget)
+		m := &model{cap: capacity, budget: spare}
 		var d core.Delta
 		seq := uint64(0)
 		steps := rapid.IntRange(1, 300).Draw(t, "steps")
@@ -417,8 +434,11 @@ func TestBacklogModel(t *testing.T) {
 			if b.FirstSeq(0) != first || b.LastSeq(0) != m.last || b.Used(0) != m.used() || b.Len(0) != len(m.recs) {
 				t.Fatalf("state: first %d/%d last %d/%d used %d/%d len %d/%d", b.FirstSeq(0), first, b.LastSeq(0), m.last, b.Used(0), m.used(), b.Len(0), len(m.recs))
 			}
-			if b.Used(0) > b.Cap(0) {
-				t.Fatalf("used %d over cap %d", b.Used(0), b.Cap(0))
+			if b.Used(0) > b.Cap(0) || b.Cap(0) != m.cap {
+				t.Fatalf("used %d, cap %d, model cap %d", b.Used(0), b.Cap(0), m.cap)
+			}
+			if budget != nil && budget.Spare() != int64(m.budget) {
+				t.Fatalf("budget left %d, model %d", budget.Spare(), m.budget)
 			}
 		}
 	})

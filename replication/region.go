@@ -75,6 +75,7 @@ type Region struct {
 	started  time.Time
 	store    *shard.Store
 	backlogs []*Backlog
+	budget   *Budget // what the backlogs' rings may still grow into
 	// appended counts local deltas per shard, so serving links skip
 	// shards with nothing new without taking them.
 	appended []paddedCounter
@@ -160,9 +161,14 @@ func NewRegion(cfg Config, shards int) (*Region, error) {
 	}
 	r.backlogs = make([]*Backlog, shards)
 	r.appended = make([]paddedCounter, shards)
+	// Every ring starts at half its share; the other half is a budget the
+	// rings of busy partitions grow into (Budget), so the backlog's total
+	// stays what aa-backlog says.
+	ringBytes := max(cfg.PartitionBytes/2, MinPartitionBytes)
+	r.budget = NewBudget(int64(cfg.PartitionBytes-ringBytes) * shard.NumPartitions)
 	for i := range r.backlogs {
 		i := i
-		r.backlogs[i] = New(cfg.PartitionBytes, func(p int) bool { return p%shards == i })
+		r.backlogs[i] = NewGrowing(ringBytes, func(p int) bool { return p%shards == i }, r.budget)
 		r.backlogs[i].Start(r.base)
 	}
 	for p := 0; p < shard.NumPartitions; p++ {
