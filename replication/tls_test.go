@@ -1,23 +1,15 @@
 package replication
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	stdnet "net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/meridiandb/meridian/core"
 	"github.com/meridiandb/meridian/shard"
+	"github.com/meridiandb/meridian/tools/testpki"
 )
 
 func TestParseTLSCommand(t *testing.T) {
@@ -110,70 +102,15 @@ func FuzzTLSCommand(f *testing.F) {
 	})
 }
 
-// testPKI is a CA and what it signs, as PEM files in a directory.
-type testPKI struct {
-	dir    string
-	ca     *x509.Certificate
-	caKey  *ecdsa.PrivateKey
-	caFile string
-}
+// testPKI is a CA and what it signs, as PEM files.
+type testPKI struct{ *testpki.CA }
 
-func newTestPKI(t *testing.T, name string) *testPKI {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(der)
-	p := &testPKI{dir: t.TempDir(), ca: ca, caKey: key}
-	p.caFile = p.write(t, name+"-ca.pem", "CERTIFICATE", der)
-	return p
-}
-
-func (p *testPKI) write(t *testing.T, name, typ string, der []byte) string {
-	t.Helper()
-	f := filepath.Join(p.dir, name)
-	if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-// issue signs a certificate for 127.0.0.1 good for both ends of a link
-// and returns its certificate and key files.
-func (p *testPKI) issue(t *testing.T, name string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: []stdnet.IP{stdnet.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.write(t, name+".pem", "CERTIFICATE", der), p.write(t, name+"-key.pem", "EC PRIVATE KEY", kder)
-}
+func newTestPKI(t *testing.T, name string) *testPKI { return &testPKI{testpki.New(t, name)} }
 
 func (p *testPKI) config(t *testing.T, name string) *tls.Config {
 	t.Helper()
-	cert, key := p.issue(t, name)
-	c, err := LoadTLSConfig(cert, key, p.caFile)
+	cert, key := p.Issue(t, name)
+	c, err := LoadTLSConfig(cert, key, p.File)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,11 +119,11 @@ func (p *testPKI) config(t *testing.T, name string) *tls.Config {
 
 func TestLoadTLSConfigErrors(t *testing.T) {
 	p := newTestPKI(t, "ca")
-	cert, key := p.issue(t, "a")
-	if _, err := LoadTLSConfig(cert, key+".missing", p.caFile); err == nil || !strings.Contains(err.Error(), "cannot load") {
+	cert, key := p.Issue(t, "a")
+	if _, err := LoadTLSConfig(cert, key+".missing", p.File); err == nil || !strings.Contains(err.Error(), "cannot load") {
 		t.Fatalf("missing key: %v", err)
 	}
-	if _, err := LoadTLSConfig(cert, key, p.caFile+".missing"); err == nil || !strings.Contains(err.Error(), "CA certificate") {
+	if _, err := LoadTLSConfig(cert, key, p.File+".missing"); err == nil || !strings.Contains(err.Error(), "CA certificate") {
 		t.Fatalf("missing CA: %v", err)
 	}
 	if _, err := LoadTLSConfig(cert, key, key); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {

@@ -7,99 +7,33 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	stdnet "net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/meridiandb/meridian/tools/testpki"
 	"github.com/redis/go-redis/v9"
 )
 
-// tlsCA is a test CA writing PEM files into dir.
-type tlsCA struct {
-	dir  string
-	name string
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	file string // the CA certificate
-}
+// tlsCA is a test CA writing PEM files into a temporary directory.
+type tlsCA = testpki.CA
 
-func newTLSCA(t *testing.T, name string) *tlsCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := &tlsCA{dir: t.TempDir(), name: name, cert: cert, key: key}
-	ca.file = ca.writePEM(t, name+"-ca.pem", "CERTIFICATE", der)
-	return ca
-}
-
-func (ca *tlsCA) writePEM(t *testing.T, file, typ string, der []byte) string {
-	t.Helper()
-	path := filepath.Join(ca.dir, file)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// issue signs a certificate for 127.0.0.1 that serves both ends of a link
-// (server and client authentication) and returns its files.
-func (ca *tlsCA) issue(t *testing.T, name string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: []stdnet.IP{stdnet.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ca.writePEM(t, name+".pem", "CERTIFICATE", der), ca.writePEM(t, name+"-key.pem", "EC PRIVATE KEY", kder)
-}
+func newTLSCA(t *testing.T, name string) *tlsCA { return testpki.New(t, name) }
 
 // clientConfig is a TLS client of a region: a certificate of this CA (nil
 // ca: none), trusting the region's CA (roots).
 func clientConfig(t *testing.T, ca, roots *tlsCA) *tls.Config {
 	t.Helper()
 	pool := x509.NewCertPool()
-	pool.AddCert(roots.cert)
+	pool.AddCert(roots.Cert)
 	c := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
 	if ca != nil {
-		certFile, keyFile := ca.issue(t, "client")
+		certFile, keyFile := ca.Issue(t, "client")
 		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
 			t.Fatal(err)
@@ -128,13 +62,13 @@ func startTLSPair(t *testing.T) *tlsPair {
 		d.tls[i] = fmt.Sprintf("127.0.0.1:%d", tlsPorts[i])
 	}
 	for i := range ports {
-		cert, key := d.ca.issue(t, fmt.Sprintf("r%d", i+1))
+		cert, key := d.ca.Issue(t, fmt.Sprintf("r%d", i+1))
 		j := 1 - i
 		d.procs[i] = startServerArgs(t, ports[i], "--port", fmt.Sprint(ports[i]), "--bind", "127.0.0.1",
 			"--aa-database", "t", "--aa-region", fmt.Sprintf("%d:r%d", i+1, i+1), "--aa-secret", "s3cret",
 			"--aa-peer", fmt.Sprintf("%d:r%d@%s", j+1, j+1, d.tls[j]),
 			"--aa-tls-port", fmt.Sprint(tlsPorts[i]), "--aa-tls-cert-file", cert, "--aa-tls-key-file", key,
-			"--aa-tls-ca-cert-file", d.ca.file)
+			"--aa-tls-ca-cert-file", d.ca.File)
 		d.c[i] = d.procs[i].client(t, 2)
 	}
 	t.Cleanup(func() {
@@ -291,10 +225,10 @@ func TestAATLSRefusals(t *testing.T) {
 // TestAAConfigTLS: the aa-tls-* settings are checked together at startup.
 func TestAAConfigTLS(t *testing.T) {
 	ca := newTLSCA(t, "db")
-	cert, key := ca.issue(t, "r1")
+	cert, key := ca.Issue(t, "r1")
 	port := freePort(t)
 	base := []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--aa-database", "t", "--aa-region", "1:r1"}
-	files := []string{"--aa-tls-cert-file", cert, "--aa-tls-key-file", key, "--aa-tls-ca-cert-file", ca.file}
+	files := []string{"--aa-tls-cert-file", cert, "--aa-tls-key-file", key, "--aa-tls-ca-cert-file", ca.File}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -303,9 +237,9 @@ func TestAAConfigTLS(t *testing.T) {
 			"cannot start: --aa-tls-port needs --aa-tls-cert-file, --aa-tls-key-file, --aa-tls-ca-cert-file"},
 		{append(base, "--aa-tls-port", "7999", "--aa-tls-cert-file", cert),
 			"cannot start: --aa-tls-port needs --aa-tls-key-file, --aa-tls-ca-cert-file"},
-		{append(base, "--aa-tls-ca-cert-file", ca.file),
+		{append(base, "--aa-tls-ca-cert-file", ca.File),
 			"cannot start: --aa-tls-ca-cert-file set without --aa-tls-port"},
-		{append(append(base, "--aa-tls-port", "7999"), "--aa-tls-cert-file", cert, "--aa-tls-key-file", cert+".missing", "--aa-tls-ca-cert-file", ca.file),
+		{append(append(base, "--aa-tls-port", "7999"), "--aa-tls-cert-file", cert, "--aa-tls-key-file", cert+".missing", "--aa-tls-ca-cert-file", ca.File),
 			"cannot start: --aa-tls-cert-file, --aa-tls-key-file, --aa-tls-ca-cert-file: cannot load the certificate"},
 		{append(append(base, "--aa-tls-port", "7999"), "--aa-tls-cert-file", cert, "--aa-tls-key-file", key, "--aa-tls-ca-cert-file", key),
 			"no PEM certificate in the CA file"},
