@@ -73,8 +73,8 @@ func run() int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	testList := splitList(*tests)
-	pl, err := parseInts(*pipelines)
+	testList := bench.SplitList(*tests)
+	pl, err := bench.ParseCounts(*pipelines)
 	if err != nil || len(testList) == 0 || len(pl) == 0 || *nRegions < 2 || *clients < 1 || *requests < 1 || *rounds < 1 || *keyspace < 0 {
 		fmt.Fprintln(os.Stderr, "meridian-bench-repl: need --regions >= 2, non-empty --tests and --pipelines, --clients, --requests, --rounds >= 1")
 		return 2
@@ -229,26 +229,4 @@ func healthyLogs(dir string, db *regions.DB, log *slog.Logger) bool {
 		}
 	}
 	return ok
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.ToLower(strings.TrimSpace(f)); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func parseInts(s string) ([]int, error) {
-	var out []int
-	for _, f := range splitList(s) {
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("bad number %q", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }

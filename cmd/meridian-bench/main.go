@@ -436,7 +436,7 @@ func parseFlags(argv []string) (*opts, int) {
 		}
 	}
 
-	o.targets = splitList(targets)
+	o.targets = bench.SplitList(targets)
 	for _, t := range o.targets {
 		if !slices.Contains(bench.TargetOrder, t) {
 			return bad("unknown target %q (want %s)", t, strings.Join(bench.TargetOrder, ", "))
@@ -445,7 +445,7 @@ func parseFlags(argv []string) (*opts, int) {
 	if len(o.targets) == 0 {
 		return bad("--targets is empty")
 	}
-	o.loads = splitList(loads)
+	o.loads = bench.SplitList(loads)
 	for _, l := range o.loads {
 		if l != bench.LoadRedisBenchmark && l != bench.LoadGo {
 			return bad("unknown load %q (want redis-benchmark, go)", l)
@@ -454,24 +454,24 @@ func parseFlags(argv []string) (*opts, int) {
 	if len(o.loads) == 0 {
 		return bad("--load is empty")
 	}
-	o.tests = splitList(tests)
+	o.tests = bench.SplitList(tests)
 	var err error
-	if o.pipelines, err = parseInts(pipelines); err != nil || len(o.pipelines) == 0 {
+	if o.pipelines, err = bench.ParseCounts(pipelines); err != nil || len(o.pipelines) == 0 {
 		return bad("--pipelines: want positive numbers")
 	}
 	o.goPipelines = o.pipelines
 	if goPipelines != "" {
-		if o.goPipelines, err = parseInts(goPipelines); err != nil || len(o.goPipelines) == 0 {
+		if o.goPipelines, err = bench.ParseCounts(goPipelines); err != nil || len(o.goPipelines) == 0 {
 			return bad("--go-pipelines: want positive numbers")
 		}
 	}
-	if o.curvePipelines, err = parseInts(curvePipelines); err != nil || len(o.curvePipelines) == 0 {
+	if o.curvePipelines, err = bench.ParseCounts(curvePipelines); err != nil || len(o.curvePipelines) == 0 {
 		return bad("--curve-pipelines: want positive numbers")
 	}
-	if o.curveClients, err = parseInts(curveClients); err != nil || len(o.curveClients) == 0 {
+	if o.curveClients, err = bench.ParseCounts(curveClients); err != nil || len(o.curveClients) == 0 {
 		return bad("--curve-clients: want positive numbers")
 	}
-	for _, w := range splitList(workloads) {
+	for _, w := range bench.SplitList(workloads) {
 		s, g, err := bench.ParseRatio(w)
 		if err != nil {
 			return bad("--workloads: %v", err)
@@ -489,7 +489,7 @@ func parseFlags(argv []string) (*opts, int) {
 	if o.pattern, err = bench.ParsePattern(pattern); err != nil {
 		return bad("--key-pattern: %v", err)
 	}
-	o.datasets = splitList(datasets)
+	o.datasets = bench.SplitList(datasets)
 	for _, d := range o.datasets {
 		if !slices.Contains(bench.MemoryDatasets, d) {
 			return bad("unknown dataset %q (want %s)", d, strings.Join(bench.MemoryDatasets, ", "))
@@ -506,26 +506,4 @@ func parseFlags(argv []string) (*opts, int) {
 		return bad("--tests is empty")
 	}
 	return o, 0
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.ToLower(strings.TrimSpace(f)); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func parseInts(s string) ([]int, error) {
-	var out []int
-	for _, f := range splitList(s) {
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("bad number %q", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
