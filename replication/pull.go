@@ -51,6 +51,10 @@ type peer struct {
 	// alone. Writes of the earlier run that arrived before the new run
 	// pulled are in what it pulled, so every region ends with the same.
 	run atomic.Uint64
+	// resync asks the link serving this peer to send every partition
+	// whole once more (see Region.restarted); the serving link, this
+	// connection's or a later one, takes it.
+	resync atomic.Bool
 	// Served to the peer.
 	bytesOut, rawOut, deltasOut, statesOut atomic.Uint64
 	servedFull, servedPartial              atomic.Uint64

@@ -110,6 +110,7 @@ func (r *Region) Sync(args [][]byte, send func([]byte) error, buffered func() in
 	// for a dead run's connection to fail before reaching the new one.
 	if p.noteRun(base) {
 		p.kickPull()
+		r.restarted(p)
 	}
 	r.noticeEarlierRun(pos)
 	if r.knewEarlierRun(pos) && !r.initialSyncDone() {
@@ -160,6 +161,23 @@ func (r *Region) initialSyncDone() bool {
 		}
 	}
 	return true
+}
+
+// restarted: peer p has started a new run. Writes of its earlier run may
+// have reached this region after this region served another peer its
+// first pass (a peer restarted empty meanwhile), and that peer can get
+// them neither from p's earlier run (dead) nor from this region's stream
+// (only its own writes): so every other peer is sent every partition
+// whole once more. From now on p's earlier run is refused here (peer.run),
+// so what this region sends is all it will ever hold of that run.
+func (r *Region) restarted(p *peer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, q := range r.peers {
+		if q != p {
+			q.resync.Store(true)
+		}
+	}
 }
 
 func (o *outbound) close() {
@@ -217,6 +235,11 @@ func (o *outbound) run() {
 		}
 		if o.link.Buffered() > maxOutbound {
 			continue
+		}
+		if o.p.resync.Swap(false) {
+			for i := range o.full {
+				o.full[i] = true
+			}
 		}
 		if !o.pump() {
 			return

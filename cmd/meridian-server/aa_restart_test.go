@@ -58,3 +58,45 @@ func TestAAEarlierRunWriteArrivingLateIsDroppedEverywhere(t *testing.T) {
 		want(t, d.c[i], "1", "get", "probe")
 	}
 }
+
+// TestAAEarlierRunWriteReachesARegionRestartedMeanwhile: region 1 writes
+// w, which reaches region 2 only after region 3, restarted empty, has taken
+// region 2's data; then region 1 is killed and restarted. Region 3 can get
+// w neither from region 1's dead run nor from region 2's stream (its own
+// writes only), and region 1's new run may serve region 3 before it has
+// gathered w: so region 2, once it sees region 1's new run, sends its other
+// peers every partition whole again (w stayed out of region 3 for good
+// before).
+func TestAAEarlierRunWriteReachesARegionRestartedMeanwhile(t *testing.T) {
+	d := startAA(t, 3)
+	mustAA(t, d.c[0], "sadd", "s", "base")
+	d.settle(t)
+	d.Kill(2)
+	d.Link(1, 0).Cut(chaoslink.Both) // region 2 pulls region 1 through it: w waits there
+	d.Link(2, 0).Cut(chaoslink.Both) // region 3 will not reach region 1's first run
+	mustAA(t, d.c[0], "sadd", "s", "w")
+	if err := d.Restart(2); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "region 3 to take region 2's data", func() bool {
+		v, err := d.client(t, 2, 0).SMembers(ctx(), "s").Result()
+		return err == nil && len(v) == 1
+	})
+	d.Kill(0)
+	d.Link(1, 0).Heal() // the dead run's w reaches region 2 now
+	waitFor(t, "w to reach region 2", func() bool {
+		ok, err := d.c[1].SIsMember(ctx(), "s", "w").Result()
+		return err == nil && ok
+	})
+	d.Link(0, 1).Cut(chaoslink.Both) // region 1's new run cannot gather from region 2 yet
+	if err := d.Restart(0); err != nil {
+		t.Fatal(err)
+	}
+	d.Link(2, 0).Heal() // region 3 asks region 1's new run for its data
+	time.Sleep(500 * time.Millisecond)
+	d.HealAll()
+	d.settle(t)
+	for i := range d.Regions {
+		want(t, d.c[i], "[base w]", "smembers", "s")
+	}
+}
