@@ -97,6 +97,7 @@ func TestAAEarlierRunWriteReachesARegionRestartedMeanwhile(t *testing.T) {
 	d.HealAll()
 	d.settle(t)
 	for i := range d.Regions {
-		want(t, d.c[i], "[base w]", "smembers", "s")
+		want(t, d.c[i], "2", "scard", "s")
+		want(t, d.c[i], "1", "sismember", "s", "w")
 	}
 }
