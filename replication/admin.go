@@ -161,18 +161,9 @@ func (r *Region) Admin(w *resp.Writer, args [][]byte) {
 		}
 		w.AppendOK()
 	case "conflicts":
-		n := 10
-		if len(args) > 2 {
-			wrongArity()
+		n, ok := countArg(w, args, wrongArity)
+		if !ok {
 			return
-		}
-		if len(args) == 2 {
-			v, err := strconv.Atoi(string(args[1]))
-			if err != nil || v < 0 {
-				w.AppendError("ERR value is out of range, must be positive")
-				return
-			}
-			n = v
 		}
 		recs := r.lastConflicts(n)
 		w.AppendArrayLen(len(recs))
@@ -196,18 +187,9 @@ func (r *Region) Admin(w *resp.Writer, args [][]byte) {
 			w.AppendInt(int64(c.c.Loser))
 		}
 	case "tombstones":
-		n := 10
-		if len(args) > 2 {
-			wrongArity()
+		n, ok := countArg(w, args, wrongArity)
+		if !ok {
 			return
-		}
-		if len(args) == 2 {
-			v, err := strconv.Atoi(string(args[1]))
-			if err != nil || v < 0 {
-				w.AppendError("ERR value is out of range, must be positive")
-				return
-			}
-			n = v
 		}
 		r.writeTombstones(w, n)
 	default:
@@ -427,4 +409,22 @@ func (r *Region) Info(dst []byte) []byte {
 			p.DeltasIn, p.DeltasOut, p.PartialSyncs, p.FullSyncs))
 	}
 	return dst
+}
+
+// countArg reads the optional count of AA CONFLICTS and AA TOMBSTONES
+// (args[1], default 10), answering the error itself when it is bad.
+func countArg(w *resp.Writer, args [][]byte, wrongArity func()) (int, bool) {
+	switch {
+	case len(args) > 2:
+		wrongArity()
+		return 0, false
+	case len(args) < 2:
+		return 10, true
+	}
+	v, err := strconv.Atoi(string(args[1]))
+	if err != nil || v < 0 {
+		w.AppendError("ERR value is out of range, must be positive")
+		return 0, false
+	}
+	return v, true
 }

@@ -9,11 +9,11 @@ import (
 	stdnet "net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/meridiandb/meridian/tools/regions"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -25,17 +25,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	serverBin = filepath.Join(dir, "meridian-server")
-	args := []string{"build", "-o", serverBin}
-	if os.Getenv("MERIDIAN_TEST_RACE") != "" {
-		// make race: the server under test runs with the race detector,
-		// and any report it prints fails the test that started it.
-		args = append(args, "-race")
-	}
-	build := exec.Command("go", append(args, ".")...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot build meridian-server:", err)
+	if serverBin, err = regions.BuildServer(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()

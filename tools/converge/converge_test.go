@@ -9,12 +9,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/meridiandb/meridian/tools/regions"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -26,15 +25,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	serverBin = filepath.Join(dir, "meridian-server")
-	args := []string{"build", "-o", serverBin}
-	if os.Getenv("MERIDIAN_TEST_RACE") != "" {
-		args = append(args, "-race")
-	}
-	build := exec.Command("go", append(args, "github.com/meridiandb/meridian/cmd/meridian-server")...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot build meridian-server:", err)
+	if serverBin, err = regions.BuildServer(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	redis.SetLogger(quietLogger{})

@@ -266,3 +266,21 @@ func WaitPing(addr string, timeout time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// BuildServer builds meridian-server into dir for tests that start real
+// processes, with the race detector when MERIDIAN_TEST_RACE is set (make
+// race: a report the server prints then fails the test that started it).
+// Its output goes to stderr.
+func BuildServer(dir string) (string, error) {
+	bin := filepath.Join(dir, "meridian-server")
+	args := []string{"build", "-o", bin}
+	if os.Getenv("MERIDIAN_TEST_RACE") != "" {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/meridiandb/meridian/cmd/meridian-server")...)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("cannot build meridian-server: %w", err)
+	}
+	return bin, nil
+}
