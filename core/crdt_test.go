@@ -329,7 +329,7 @@ func TestMergeLaws(t *testing.T) {
 			bb := b.Clone()
 			ab2 := merged(a, bb)
 			var d core.Delta
-			if w := bb.Base.Elems; len(w) > 0 {
+			if w := bb.General().Base.Elems; len(w) > 0 {
 				for i := range w[0].V.Value {
 					w[0].V.Value[i] = '#'
 				}

@@ -80,11 +80,41 @@ func (Deadline) CopyFrom(src Deadline) Deadline { return src }
 // An Entry with no visible value is a tombstone: its contexts remember what
 // was deleted until every region has seen the delete (causal stability),
 // then the shard drops it.
+//
+// Most keys of a cache are plain strings written by one region: one base
+// write whose context is its own dot, no increments, and either no expiry
+// write or one made by that same write (SET ... [EX]). Such a key is held
+// packed, in the p* fields, with no body (see packed.go): about a fifth of
+// the memory of the general form, and no pointers but the value's for the
+// collector to follow. Any other state lives in the body; the exported
+// methods open a packed entry (or read it as it is) before touching it.
 type Entry struct {
 	Kind Kind
 	// Retain keeps removed fields' contexts (tombstones) inside Fields until
 	// the shard collects them; without peers nothing needs them.
 	Retain bool
+	// pFlags says whether the entry is packed, and whether its expiry
+	// write is there (packedExp).
+	pFlags uint8
+	// pRep is the packed write's region (and its type stamp's).
+	pRep ReplicaID
+	// Access is the LRU clock of the last access in seconds (OBJECT IDLETIME).
+	Access uint32
+	// The packed write: its dot's sequence, its timestamp, the type
+	// stamp's timestamp, the deadline its expiry write set (0: none) and
+	// the value.
+	pSeq      uint64
+	pTS       Timestamp
+	pKindTS   Timestamp
+	pDeadline int64
+	pVal      []byte
+	// body holds every state that is not packed; nil while packed, and in
+	// a new entry no write has reached yet.
+	*body
+}
+
+// body is the general form of an Entry's state.
+type body struct {
 	// KindRep and KindTS stamp the write that created the current type:
 	// when two regions create the key with different types concurrently,
 	// the later creating write's type wins everywhere (SEMANTICS.md 8; see
@@ -100,8 +130,6 @@ type Entry struct {
 	Obj Object
 	// Exp holds the expiry writes.
 	Exp MVReg[Deadline]
-	// Access is the LRU clock of the last access in seconds (OBJECT IDLETIME).
-	Access uint32
 	// dormant holds, per type other than Kind that the key has held, a
 	// container with that type's stamp and (but for a string, whose data
 	// is always in Register) its data, kept invisible (see target); nil
@@ -169,6 +197,8 @@ func (e *Register) pending(w *Elem[BaseValue]) (p pendingSum) {
 // Live reports whether the key shows a value.
 func (e *Entry) Live() bool {
 	switch {
+	case e.body == nil:
+		return e.packed()
 	case e.Kind == KindNone:
 		return false
 	case e.Kind.HasFields():
@@ -188,6 +218,9 @@ func (e *Register) Live() bool {
 // Deadline is the key's effective expiry: the longest of the concurrent
 // TTL writes, none if any of them said none.
 func (e *Entry) Deadline() int64 {
+	if e.body == nil {
+		return e.pDeadline
+	}
 	var max int64
 	for i := range e.Exp.Elems {
 		d := int64(e.Exp.Elems[i].V)
@@ -347,6 +380,10 @@ func (e *Entry) stamp(d *Delta, k Kind) {
 // SetString is a whole-value write (SET, APPEND, SETRANGE, ...). With
 // keepTTL the expiry is untouched; otherwise deadline (0: none) replaces it.
 func (e *Entry) SetString(d *Delta, dot Dot, ts Timestamp, value []byte, keepTTL bool, deadline int64) {
+	if e.body == nil {
+		e.setPacked(d, dot, ts, value, keepTTL, deadline)
+		return
+	}
 	d.reset(OpStrSet, dot, ts)
 	e.stamp(d, KindString)
 	e.Register.describeSet(d, value)
@@ -361,6 +398,7 @@ func (e *Entry) SetString(d *Delta, dot Dot, ts Timestamp, value []byte, keepTTL
 
 // IncrBy adds by to the integer value and returns the new value.
 func (e *Entry) IncrBy(d *Delta, dot Dot, ts Timestamp, by int64) (int64, error) {
+	e.open()
 	d.reset(OpStrIncr, dot, ts)
 	e.stamp(d, KindString)
 	n, err := e.Register.describeIncr(d, by)
@@ -374,6 +412,7 @@ func (e *Entry) IncrBy(d *Delta, dot Dot, ts Timestamp, by int64) (int64, error)
 // IncrByFloat adds by to the value as a float and returns the new visible
 // value formatted into scratch (the reply, computed exactly as a read will).
 func (e *Entry) IncrByFloat(d *Delta, dot Dot, ts Timestamp, by DD, scratch []byte) ([]byte, error) {
+	e.open()
 	d.reset(OpStrIncr, dot, ts)
 	e.stamp(d, KindString)
 	if err := e.Register.describeIncrFloat(d, by); err != nil {
@@ -394,6 +433,7 @@ func (e *Entry) IncrByFloat(d *Delta, dot Dot, ts Timestamp, by DD, scratch []by
 // removes everything its region observed, of every type (shard.Exec.Delete
 // composes them).
 func (e *Entry) Delete(d *Delta, dot Dot, ts Timestamp) {
+	e.open()
 	d.reset(OpDel, dot, ts)
 	d.Kind = e.Kind
 	e.Register.describeDel(d)
@@ -405,6 +445,7 @@ func (e *Entry) Delete(d *Delta, dot Dot, ts Timestamp) {
 
 // SetExpiry replaces the key's TTL with deadline (Unix ms; 0 removes it).
 func (e *Entry) SetExpiry(d *Delta, dot Dot, ts Timestamp, deadline int64) {
+	e.open()
 	d.reset(OpExpire, dot, ts)
 	d.Kind = e.Kind
 	d.ExpCtx = e.Exp.Ctx.AppendTo(d.ExpCtx)
@@ -417,6 +458,7 @@ func (e *Entry) SetExpiry(d *Delta, dot Dot, ts Timestamp, deadline int64) {
 // (HSET, SADD with an empty value, ZADD with the score's text). It reports
 // whether the field was absent before.
 func (e *Entry) SetField(d *Delta, k Kind, dot Dot, ts Timestamp, field, value []byte) (created bool) {
+	e.open()
 	d.reset(OpFieldSet, dot, ts)
 	e.stamp(d, k)
 	d.Field = field
@@ -432,6 +474,7 @@ func (e *Entry) SetField(d *Delta, k Kind, dot Dot, ts Timestamp, field, value [
 
 // IncrField adds by to a field's integer value (HINCRBY).
 func (e *Entry) IncrField(d *Delta, k Kind, dot Dot, ts Timestamp, field []byte, by int64) (int64, error) {
+	e.open()
 	d.reset(OpFieldIncr, dot, ts)
 	e.stamp(d, k)
 	d.Field = field
@@ -450,6 +493,7 @@ func (e *Entry) IncrField(d *Delta, k Kind, dot Dot, ts Timestamp, field []byte,
 // IncrFieldFloat adds by to a field's value as a float (HINCRBYFLOAT,
 // ZINCRBY) and returns the new value formatted into scratch.
 func (e *Entry) IncrFieldFloat(d *Delta, k Kind, dot Dot, ts Timestamp, field []byte, by DD, scratch []byte) ([]byte, error) {
+	e.open()
 	d.reset(OpFieldIncr, dot, ts)
 	e.stamp(d, k)
 	d.Field = field
@@ -481,6 +525,7 @@ func (e *Entry) DeleteField(d *Delta, dot Dot, ts Timestamp, field []byte) bool 
 // stamp, so it changes no region's idea of the key's type. It reports
 // whether the field was present.
 func (e *Entry) DeleteFieldOf(d *Delta, k Kind, dot Dot, ts Timestamp, field []byte) bool {
+	e.open()
 	p := e.part(k, false)
 	r := e.field(k, field)
 	if r == nil || !r.Live() {
@@ -497,6 +542,9 @@ func (e *Entry) DeleteFieldOf(d *Delta, k Kind, dot Dot, ts Timestamp, field []b
 // FieldsOf returns the key's collection of kind k (hash, set or sorted
 // set), visible or kept invisible after losing a type conflict, or nil.
 func (e *Entry) FieldsOf(k Kind) *Fields {
+	if e.body == nil {
+		return nil
+	}
 	if e.Kind == k {
 		if e.Fields != nil && e.Fields.kind == k {
 			return e.Fields
@@ -525,11 +573,14 @@ func (e *Entry) field(k Kind, name []byte) *Register {
 // HasDormant reports whether the key holds another type than its own
 // (data or a type stamp kept after a type conflict): only then need a key
 // delete look past the visible type's data.
-func (e *Entry) HasDormant() bool { return len(e.dormant) > 0 }
+func (e *Entry) HasDormant() bool { return e.body != nil && len(e.dormant) > 0 }
 
 // ListData returns the key's list, visible or kept invisible after losing
 // a type conflict, or nil (a key delete clears it either way).
 func (e *Entry) ListData() *List {
+	if e.body == nil {
+		return nil
+	}
 	if p := e.part(KindList, false); p != nil {
 		l, _ := p.Obj.(*List)
 		return l
@@ -561,6 +612,22 @@ func kindOf(d *Delta) Kind {
 // state (deltas of one origin arrive in order). It reports false only for a
 // kind this build does not know.
 func (e *Entry) Apply(d *Delta) bool {
+	if e.body == nil {
+		if e.applyPacked(d) {
+			return true
+		}
+		was := e.packed()
+		e.open()
+		ok := e.apply(d)
+		if was {
+			e.tryPack() // a duplicate, say: no reason to stay open
+		}
+		return ok
+	}
+	return e.apply(d)
+}
+
+func (e *Entry) apply(d *Delta) bool {
 	switch d.Op {
 	case OpExpire:
 		e.Exp.Apply(d.ExpCtx, Elem[Deadline]{Dot: d.Dot, TS: d.TS, V: Deadline(d.Deadline)}, true)
@@ -721,7 +788,7 @@ func (e *Entry) part(k Kind, create bool) *Entry {
 		e.Kind, e.KindRep, e.KindTS = k, 0, 0
 		return e
 	}
-	c := &Entry{Kind: k, Retain: e.Retain}
+	c := &Entry{Kind: k, Retain: e.Retain, body: &body{}}
 	e.dormant = append(e.dormant, c)
 	return c
 }
@@ -872,6 +939,8 @@ func (e *Entry) mergeSlot(k Kind, rep ReplicaID, ts Timestamp, o *Entry) {
 // Merge joins another entry's full state into e (full sync): every type's
 // data and stamp into that type's, then settle. o is not changed.
 func (e *Entry) Merge(o *Entry) {
+	e.open()
+	o = o.view()
 	e.Exp.Merge(&o.Exp)
 	e.Register.merge(&o.Register)
 	if o.Kind != KindNone {
@@ -890,11 +959,14 @@ func (e *Entry) Merge(o *Entry) {
 		e.mergeSlot(c.Kind, c.KindRep, c.KindTS, c)
 	}
 	e.settle()
+	e.tryPack()
 }
 
 // Clone returns a deep copy (COPY, and tests).
 func (e *Entry) Clone() *Entry {
-	c := &Entry{Kind: e.Kind, Retain: e.Retain, KindRep: e.KindRep, KindTS: e.KindTS, Access: e.Access}
+	c := &Entry{Kind: e.Kind, Retain: e.Retain, Access: e.Access}
+	c.open()
+	c.KindRep, c.KindTS = e.KindStamp()
 	c.Merge(e)
 	return c
 }

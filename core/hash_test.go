@@ -243,6 +243,7 @@ func hashDigest(e *core.Entry) string {
 		return "<nil>"
 	}
 	var b strings.Builder
+	e = e.General()
 	fmt.Fprintf(&b, "%s kindstamp=%d@%d fields{", digest(e), e.KindRep, e.KindTS)
 	if e.Fields != nil {
 		var names []string

@@ -885,7 +885,7 @@ func (p *HLLPatch) encode() []byte {
 
 // HLL returns the key's HLL when it holds a live one.
 func (e *Entry) HLL() *HLL {
-	if e.Kind != KindHLL {
+	if e.Kind != KindHLL || e.body == nil {
 		return nil
 	}
 	h, _ := e.Obj.(*HLL)
@@ -902,6 +902,7 @@ func (e *Entry) HLL() *HLL {
 // raise, and then d is untouched and nothing must be shipped. p is left
 // holding only the raises (and is Reset by the caller).
 func (e *Entry) HLLWrite(d *Delta, dot Dot, ts Timestamp, p *HLLPatch) bool {
+	e.open()
 	h := e.HLL()
 	if h != nil {
 		p.keepRaising(h)
@@ -939,6 +940,7 @@ func (e *Entry) hllData() *HLL {
 // HLL (Kind), so that every region that applies the delete learns them
 // and the HLL's current epoch dies everywhere (delete-wins).
 func (e *Entry) DescribeObjectDel(d *Delta) {
+	e.open()
 	if h := e.hllData(); h != nil {
 		d.Kind = KindHLL
 		d.Ctx.Merge(h.del)
@@ -950,6 +952,7 @@ func (e *Entry) DescribeObjectDel(d *Delta) {
 // HLL makes an empty one that remembers it, with a zero type stamp, below
 // any real write's (Entry.target).
 func (e *Entry) ApplyObjectDel(d *Delta) {
+	e.open()
 	if d.Kind != KindHLL {
 		return
 	}

@@ -310,6 +310,9 @@ func (l *List) Pending() int {
 
 // List returns the key's list, or nil.
 func (e *Entry) List() *List {
+	if e.body == nil {
+		return nil
+	}
 	l, _ := e.Obj.(*List)
 	return l
 }
@@ -340,6 +343,7 @@ func (e *Entry) listIn(c *Entry) *List {
 // pivot's index, AFTER one past it. The anchor is the live element before
 // (or the head).
 func (e *Entry) ListInsert(d *Delta, dot Dot, ts Timestamp, at int, value []byte) {
+	e.open()
 	d.reset(OpListInsert, dot, ts)
 	l := e.listFor(d)
 	d.Value = value
@@ -369,6 +373,7 @@ func (e *Entry) ListInsert(d *Delta, dot Dot, ts Timestamp, at int, value []byte
 // the caller ships larger removals as several deltas). Their values stay
 // readable until the next write to the list.
 func (e *Entry) ListRemove(d *Delta, dot Dot, ts Timestamp, at, n int) {
+	e.open()
 	d.reset(OpListRemove, dot, ts)
 	l := e.listFor(d)
 	l.received.Add(dot)
@@ -391,6 +396,7 @@ func (e *Entry) ListRemove(d *Delta, dot Dot, ts Timestamp, at, n int) {
 // ListRemoveAt removes the live elements at the given indexes (ascending,
 // distinct, at most MaxListRefs).
 func (e *Entry) ListRemoveAt(d *Delta, dot Dot, ts Timestamp, idx []int) {
+	e.open()
 	d.reset(OpListRemove, dot, ts)
 	l := e.listFor(d)
 	l.received.Add(dot)
@@ -407,6 +413,7 @@ func (e *Entry) ListRemoveAt(d *Delta, dot Dot, ts Timestamp, idx []int) {
 
 // ListSet writes value into live element at (LSET): an LWW write.
 func (e *Entry) ListSet(d *Delta, dot Dot, ts Timestamp, at int, value []byte) {
+	e.open()
 	d.reset(OpListSet, dot, ts)
 	l := e.listFor(d)
 	l.received.Add(dot)
@@ -423,6 +430,7 @@ func (e *Entry) ListSet(d *Delta, dot Dot, ts Timestamp, at int, value []byte) {
 // list that lost a type conflict too), and carries the list's own type
 // stamp, so it changes no region's idea of the key's type.
 func (e *Entry) ListClear(d *Delta, dot Dot, ts Timestamp) {
+	e.open()
 	d.reset(OpListRemove, dot, ts)
 	c := e.part(KindList, true)
 	d.Kind, d.KindRep, d.KindTS = KindList, c.KindRep, c.KindTS

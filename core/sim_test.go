@@ -438,6 +438,7 @@ func digest(e *core.Entry) string {
 	if e == nil {
 		return "<nil>"
 	}
+	e = e.General()
 	var b strings.Builder
 	fmt.Fprintf(&b, "kind=%d base{ctx=%v", e.Kind, []core.Dot(e.Base.Ctx))
 	els := append([]core.Elem[core.BaseValue](nil), e.Base.Elems...)

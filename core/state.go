@@ -103,7 +103,7 @@ func AppendEntryState(dst []byte, e *Entry) []byte {
 	if e == nil {
 		e = &Entry{}
 	}
-	w.entry(e, false)
+	w.entry(e.view(), false)
 	return w.b
 }
 
@@ -501,7 +501,7 @@ func (r *stateDecoder) register(reg *Register) {
 }
 
 func (r *stateDecoder) entry(inner bool) *Entry {
-	e := &Entry{Retain: r.retain}
+	e := &Entry{Retain: r.retain, body: &body{}}
 	e.Kind = Kind(r.byte1("kind"))
 	if e.Kind > kindLast {
 		r.fail("kind")
@@ -780,6 +780,9 @@ func (r *stateDecoder) hll() *HLL {
 // later keys, and a local write of a type stamped before the key's type
 // would not win it.)
 func (e *Entry) MaxTimestamp() Timestamp {
+	if e.body == nil {
+		return max(e.pTS, e.pKindTS)
+	}
 	m := e.KindTS
 	up := func(t Timestamp) {
 		if t > m {

@@ -38,6 +38,9 @@ func (e *Entry) Stable(stable VV) bool { return e.Unstable(stable) == "" }
 // replicated observed-remove), and the tombstone goes once that delete is
 // stable.
 func (e *Entry) Unstable(stable VV) string {
+	if e.body == nil {
+		return e.view().Unstable(stable)
+	}
 	if why := e.unstable(stable); why != "" {
 		return why
 	}
@@ -54,6 +57,9 @@ func (e *Entry) Unstable(stable VV) string {
 // replica id among their writers, a region that holds them all once they
 // are stable, so one delete from it removes them everywhere.
 func (e *Entry) OrphanExpiry(stable VV) (ReplicaID, bool) {
+	if e.body == nil {
+		return 0, false // a packed key is live
+	}
 	if len(e.Exp.Elems) == 0 || e.Live() || e.unstable(stable) != "" {
 		return 0, false
 	}

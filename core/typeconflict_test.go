@@ -450,8 +450,8 @@ func (m *tcSim) gcRound(r *simRegion) {
 			} else if rep, ok := e.OrphanExpiry(stable); ok && rep == r.id {
 				m.keyDelete(r, k, "orphan TTL")
 			}
-		case e.Fields != nil:
-			n += e.Fields.CollectTombstones(stable)
+		case e.FieldsOf(e.Kind) != nil:
+			n += e.FieldsOf(e.Kind).CollectTombstones(stable)
 		case e.List() != nil:
 			n += e.List().CollectTombstones(stable)
 		}

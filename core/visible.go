@@ -22,7 +22,7 @@ func (e *Entry) AppendVisible(dst []byte, nowMs int64) []byte {
 	}
 	switch {
 	case e.Kind == KindString:
-		v, _ := e.Register.Value(nil)
+		v, _ := e.Value(nil)
 		field(v)
 	case e.Kind.HasFields():
 		if e.Fields == nil {

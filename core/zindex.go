@@ -714,6 +714,9 @@ type ZSet struct {
 // ZSet returns the sorted-set view of a KindZSet entry, indexing it first
 // if it arrived without an index.
 func (e *Entry) ZSet() ZSet {
+	if e.body == nil {
+		return ZSet{}
+	}
 	f := e.Fields
 	if f == nil || e.Kind != KindZSet {
 		return ZSet{}
@@ -845,6 +848,7 @@ func (z ZSet) Descend(k int, fn func(ZItem) bool) {
 // concurrent ZREM leaves this one standing (SEMANTICS.md 4). by and the
 // result must be finite: the caller writes an infinite result as a base.
 func (e *Entry) IncrScore(d *Delta, dot Dot, ts Timestamp, member []byte, by float64) float64 {
+	e.open()
 	d.reset(OpFieldIncr, dot, ts)
 	e.stamp(d, KindZSet)
 	d.Field = member

@@ -53,7 +53,7 @@ func (x *Exec) Unblock(db int, key []byte, w Waiter) {
 		return
 	}
 	x.waiting[k] = q
-	if e := x.dbs[db].keys[string(key)]; e != nil && e.Live() {
+	if e := x.dbs[db].keys.Get(key); e != nil && e.Live() {
 		q[0].Wake()
 	}
 }

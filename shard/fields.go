@@ -76,8 +76,8 @@ var fieldKinds = [...]core.Kind{core.KindHash, core.KindSet, core.KindZSet}
 // gone here but not in a region that had removed them.
 func (x *Exec) deleteFields(db int, key []byte, e *core.Entry) {
 	if !e.HasDormant() {
-		if e.Fields != nil && e.Fields.Len() > 0 {
-			x.deleteFieldsOf(db, key, e, e.Kind, e.Fields)
+		if f := e.FieldsOf(e.Kind); f != nil && f.Len() > 0 {
+			x.deleteFieldsOf(db, key, e, e.Kind, f)
 		}
 		return
 	}

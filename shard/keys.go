@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"math/rand/v2"
 	"sort"
 
 	"github.com/meridiandb/meridian/core"
@@ -22,17 +23,16 @@ func (x *Exec) ScanFrom(dst []ScanItem, db int, cursor uint64, count int) ([]Sca
 	more := false
 	n := 0
 	var last uint64
-	d.index.Ascend(indexItem{hash: cursor}, func(it indexItem) bool {
-		if n >= count && it.hash != last {
+	d.keys.Ascend(cursor, func(hash uint64, key string, e *core.Entry) bool {
+		if n >= count && hash != last {
 			more = true
 			return false
 		}
-		e := d.keys[it.key]
-		if e == nil || e.Expired(x.now) {
+		if e.Expired(x.now) {
 			return true
 		}
-		dst = append(dst, ScanItem{Hash: it.hash, Key: it.key, Kind: e.Kind})
-		last = it.hash
+		dst = append(dst, ScanItem{Hash: hash, Key: key, Kind: e.Kind})
+		last = hash
 		n++
 		return true
 	})
@@ -88,32 +88,24 @@ func MergeScan(parts [][]ScanItem, mores []bool, count int) ([]ScanItem, uint64)
 
 // EachKey calls fn for every live key of db until fn returns false.
 func (x *Exec) EachKey(db int, fn func(key string, e *core.Entry) bool) {
-	for k, e := range x.dbs[db].keys {
-		if e.Expired(x.now) {
-			continue
-		}
-		if !fn(k, e) {
-			return
-		}
-	}
+	x.dbs[db].keys.Each(func(k string, e *core.Entry) bool {
+		return e.Expired(x.now) || fn(k, e)
+	})
 }
 
-// RandomKey returns some live key of db ("" when none). Go's map iteration
-// starts at a random place, which is the sampling we want.
+// RandomKey returns some live key of db ("" when none), drawn by the
+// keyspace table (table.Random). Keys found past their deadline are
+// expired on the way, as Redis's dbRandomKey does.
 func (x *Exec) RandomKey(db int) (string, bool) {
 	for tries := 0; tries < 100; tries++ {
-		found := false
-		for k, e := range x.dbs[db].keys {
-			found = true
-			if e.Expired(x.now) {
-				x.expire(db, []byte(k), e)
-				break
-			}
-			return k, true
-		}
-		if !found {
+		k, e, ok := x.dbs[db].keys.Random(rand.IntN)
+		if !ok {
 			return "", false
 		}
+		if !e.Expired(x.now) {
+			return k, true
+		}
+		x.expire(db, []byte(k), e)
 	}
 	return "", false
 }
@@ -122,10 +114,11 @@ func (x *Exec) RandomKey(db int) (string, bool) {
 // replicates, so writes concurrent with the flush survive it elsewhere.
 func (x *Exec) Flush(db int) int {
 	d := x.dbs[db]
-	n := len(d.keys)
-	for k, e := range d.keys {
-		x.Delete(db, []byte(k), e)
-	}
+	n := d.keys.Len()
+	d.keys.Each(func(k string, e *core.Entry) bool {
+		x.Delete(db, []byte(k), e) // deletes k only: allowed during Each
+		return true
+	})
 	return n
 }
 

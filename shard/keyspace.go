@@ -1,14 +1,13 @@
 package shard
 
-import (
-	"github.com/meridiandb/meridian/core"
-	"github.com/tidwall/btree"
-)
+import "github.com/meridiandb/meridian/core"
 
 // DB is one numbered database's part of a shard's keyspace. Owning shard only.
 type DB struct {
-	// keys holds the live keys (tombstones live in tombs).
-	keys map[string]*core.Entry
+	// keys holds the live keys (tombstones live in tombs), in an order
+	// SCAN can resume from a cursor (the hash of the next key) however the
+	// table changes between calls (see table).
+	keys table
 	// expires holds the keys that have a deadline, for the active cycle to
 	// sample without scanning every key.
 	expires map[string]*core.Entry
@@ -18,34 +17,18 @@ type DB struct {
 	// (tombstones inside a collection), so collecting them visits those
 	// keys only rather than the whole keyspace.
 	inner map[string]struct{}
-	// index orders keys by hash so SCAN can resume from a cursor (the hash
-	// of the next key) however the table changes between calls.
-	index *btree.BTreeG[indexItem]
-}
-
-type indexItem struct {
-	hash uint64
-	key  string
-}
-
-func indexLess(a, b indexItem) bool {
-	if a.hash != b.hash {
-		return a.hash < b.hash
-	}
-	return a.key < b.key
 }
 
 func newDB() *DB {
 	return &DB{
-		keys:    make(map[string]*core.Entry),
 		expires: make(map[string]*core.Entry),
 		tombs:   make(map[string]*core.Entry),
 		inner:   make(map[string]struct{}),
-		index:   btree.NewBTreeGOptions(indexLess, btree.Options{NoLocks: true}),
 	}
 }
 
 // scanHash is the SCAN cursor of a key: its hash, never 0 (0 ends a scan).
+// It is also the hash the keyspace table orders and buckets keys by.
 func scanHash(key []byte) uint64 {
 	h := Hash(key)
 	if h == 0 {
@@ -64,7 +47,7 @@ func (x *Exec) ID() int { return x.id }
 func (x *Exec) DB(i int) *DB { return x.dbs[i] }
 
 // Len is the number of live keys in database db of this shard.
-func (x *Exec) Len(db int) int { return len(x.dbs[db].keys) }
+func (x *Exec) Len(db int) int { return x.dbs[db].keys.Len() }
 
 // ExpiresLen is the number of keys with a deadline in database db.
 func (x *Exec) ExpiresLen(db int) int { return len(x.dbs[db].expires) }
@@ -82,7 +65,7 @@ func (x *Exec) Tombstones() (n int) {
 // (and the delete replicates), otherwise the owner will ship the delete.
 func (x *Exec) Lookup(db int, key []byte) *core.Entry {
 	d := x.dbs[db]
-	e := d.keys[string(key)]
+	e := d.keys.Get(key)
 	if e == nil {
 		x.Stats.Misses++
 		return nil
@@ -100,7 +83,7 @@ func (x *Exec) Lookup(db int, key []byte) *core.Entry {
 // Peek is Lookup without statistics or access-time updates: the lookup of
 // writes (Redis's lookupKeyWrite) and of checks inside other commands.
 func (x *Exec) Peek(db int, key []byte) *core.Entry {
-	e := x.dbs[db].keys[string(key)]
+	e := x.dbs[db].keys.Get(key)
 	if e == nil {
 		return nil
 	}
@@ -124,20 +107,8 @@ func (x *Exec) expire(db int, key []byte, e *core.Entry) {
 // ownsExpiry reports whether this region deletes e at its deadline: it
 // owns the expiry, or acts for an owner that was removed.
 func (x *Exec) ownsExpiry(e *core.Entry) bool {
-	owner, ok := expiryOwner(e)
+	owner, ok := e.ExpiryOwner()
 	return !ok || owner == x.replica || (x.actsFor != nil && x.actsFor(owner))
-}
-
-// expiryOwner is the region whose TTL write decided the deadline: it owns
-// the expiry (SEMANTICS.md section 7).
-func expiryOwner(e *core.Entry) (core.ReplicaID, bool) {
-	dl := e.Deadline()
-	for i := range e.Exp.Elems {
-		if int64(e.Exp.Elems[i].V) == dl {
-			return e.Exp.Elems[i].Dot.Replica, true
-		}
-	}
-	return 0, false
 }
 
 // LookupWrite returns the entry a write to key should modify, creating it
@@ -146,7 +117,7 @@ func expiryOwner(e *core.Entry) (core.ReplicaID, bool) {
 // be a tombstone brought back: its contexts must survive the new write.
 func (x *Exec) LookupWrite(db int, key []byte) *core.Entry {
 	d := x.dbs[db]
-	e := d.keys[string(key)]
+	e := d.keys.Get(key)
 	if e != nil {
 		if !e.Expired(x.now) {
 			e.Access = x.lru
@@ -162,9 +133,7 @@ func (x *Exec) LookupWrite(db int, key []byte) *core.Entry {
 		e = &core.Entry{Retain: x.retain}
 	}
 	e.Access = x.lru
-	k := string(key)
-	d.keys[k] = e
-	d.index.Set(indexItem{hash: scanHash(key), key: k})
+	d.keys.Put(string(key), e)
 	return e
 }
 
@@ -229,12 +198,9 @@ func (x *Exec) settle(db int, key []byte, e *core.Entry) {
 }
 
 func (x *Exec) unlink(d *DB, key []byte) {
-	if _, ok := d.keys[string(key)]; !ok {
-		return
+	if d.keys.Delete(key) {
+		delete(d.expires, string(key))
 	}
-	delete(d.keys, string(key))
-	delete(d.expires, string(key))
-	d.index.Delete(indexItem{hash: scanHash(key), key: string(key)})
 }
 
 // Delete is an observed-remove of key (DEL, UNLINK, expiry, FLUSHDB) of
@@ -322,11 +288,12 @@ func (x *Exec) Apply(d *core.Delta) {
 	}
 	x.clock.Observe(d.TS)
 	dbp := x.dbs[db]
-	e := dbp.keys[string(d.Key)]
+	e := dbp.keys.Get(d.Key)
 	if e == nil {
 		e = x.LookupWrite(db, d.Key)
 	}
-	kind, rep := e.Kind, e.KindRep
+	kind := e.Kind
+	rep, _ := e.KindStamp()
 	e.Apply(d)
 	if x.retain {
 		x.noteInner(db, d.Key, d.Op)
@@ -362,15 +329,15 @@ func (x *Exec) CollectTombstones(stable func(partition int) core.VV) int {
 	// Inside live keys: removed fields and list elements.
 	for _, d := range x.dbs {
 		for k := range d.inner {
-			e := d.keys[k]
+			e := d.keys.Get([]byte(k))
 			left := false
 			if e == nil {
 				delete(d.inner, k)
 				continue
 			}
-			if e.Fields != nil {
-				n += e.Fields.CollectTombstones(stable(PartitionOf(Hash([]byte(k)))))
-				left = e.Fields.Tombstones() > 0
+			if f := e.FieldsOf(e.Kind); f != nil {
+				n += f.CollectTombstones(stable(PartitionOf(Hash([]byte(k)))))
+				left = f.Tombstones() > 0
 			} else if l := e.List(); l != nil {
 				n += l.CollectTombstones(stable(PartitionOf(Hash([]byte(k)))))
 				left = l.HasTombstones()

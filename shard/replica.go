@@ -34,14 +34,14 @@ func (x *Exec) SnapshotFrom(db int, cursor uint64, count int, want func(p int) b
 	d := x.dbs[db]
 	n := 0
 	next := uint64(0)
-	d.index.Ascend(indexItem{hash: cursor}, func(it indexItem) bool {
+	d.keys.Ascend(cursor, func(hash uint64, key string, e *core.Entry) bool {
 		if n >= count {
-			next = it.hash
+			next = hash
 			return false
 		}
 		n++
-		if e := d.keys[it.key]; e != nil && want(PartitionOf(Hash([]byte(it.key)))) {
-			fn(it.key, e)
+		if want(PartitionOf(Hash([]byte(key)))) {
+			fn(key, e)
 		}
 		return true
 	})
@@ -69,7 +69,7 @@ func (x *Exec) MergeState(db int, key []byte, st *core.Entry) {
 	// made next must order after all of them (an LPUSH after a list whose
 	// elements were stamped later than its creation).
 	x.clock.Observe(st.MaxTimestamp())
-	e := x.dbs[db].keys[string(key)]
+	e := x.dbs[db].keys.Get(key)
 	if e == nil {
 		e = x.LookupWrite(db, key)
 	}
@@ -110,16 +110,18 @@ func (x *Exec) noticeConflict(db int, d *core.Delta, e *core.Entry, before core.
 		d.Op != core.OpDel && d.Op != core.OpFieldDel && d.Op != core.OpListRemove:
 		// (Removals of another type's hidden data are deletes, not
 		// conflicts.)
-		win, lose, wr, lr := e.Kind, before, e.KindRep, beforeRep
+		rep, _ := e.KindStamp()
+		win, lose, wr, lr := e.Kind, before, rep, beforeRep
 		if e.Kind == before {
 			lose, lr = d.Kind, d.KindRep
 		}
 		x.onConflict(Conflict{Kind: "type", DB: db, Key: string(d.Key), Winner: wr, Loser: lr,
 			WinnerV: win.String(), LoserV: lose.String()})
-	case d.Op == core.OpStrSet:
+	case d.Op == core.OpStrSet && !e.Packed():
+		// (A packed key holds one write: nothing sits beside it.)
 		x.lwwConflict("string", db, d, &e.Register, "")
-	case d.Op == core.OpFieldSet && e.Fields != nil:
-		if r := e.Fields.M[string(d.Field)]; r != nil {
+	case d.Op == core.OpFieldSet && e.FieldsOf(d.Kind) != nil:
+		if r := e.FieldsOf(d.Kind).M[string(d.Field)]; r != nil {
 			x.lwwConflict("field", db, d, r, string(d.Field))
 		}
 	}
@@ -155,7 +157,7 @@ func (x *Exec) lwwConflict(kind string, db int, d *core.Delta, r *core.Register,
 // DigestKey hashes key's visible state in db (core.Entry.AppendVisible);
 // 0 when the key is absent or expired.
 func (x *Exec) DigestKey(db int, key []byte) uint64 {
-	e := x.dbs[db].keys[string(key)]
+	e := x.dbs[db].keys.Get(key)
 	if e == nil || !e.Live() || e.Expired(x.now) {
 		return 0
 	}
@@ -167,16 +169,17 @@ func (x *Exec) DigestKey(db int, key []byte) uint64 {
 // and visible state: order-free, so two regions holding the same data get
 // the same figures whatever order it arrived in.
 func (x *Exec) Digest(db int) (n int, sum uint64) {
-	for k, e := range x.dbs[db].keys {
+	x.dbs[db].keys.Each(func(k string, e *core.Entry) bool {
 		if !e.Live() || e.Expired(x.now) {
-			continue
+			return true
 		}
 		x.scratch = append(x.scratch[:0], k...)
 		x.scratch = append(x.scratch, 0)
 		x.scratch = e.AppendVisible(x.scratch, x.now)
 		sum += Hash(x.scratch)
 		n++
-	}
+		return true
+	})
 	return n, sum
 }
 

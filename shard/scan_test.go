@@ -155,13 +155,17 @@ func TestScan_DatabasesAreSeparate(t *testing.T) {
 }
 
 // fxInject puts keys with chosen cursor hashes straight into a shard's
-// index, to make hash ties that real keys almost never produce.
+// keyspace table, to make hash ties that real keys almost never produce.
 func fxInject(x *Exec, db int, hash uint64, key string) {
 	var d core.Delta
 	e := &core.Entry{}
 	e.SetString(&d, core.Dot{Replica: 1, Seq: 1}, 1, []byte("v"), false, 0)
-	x.dbs[db].keys[key] = e
-	x.dbs[db].index.Set(indexItem{hash: hash, key: key})
+	t := &x.dbs[db].keys
+	if t.forced == nil {
+		t.forced = map[string]uint64{}
+	}
+	t.forced[key] = hash
+	t.Put(key, e)
 }
 
 // TestScan_EqualHashesNeverSplit: keys sharing a cursor hash are returned
