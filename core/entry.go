@@ -102,12 +102,14 @@ type Entry struct {
 	Access uint32
 	// The packed write: its dot's sequence, its timestamp, the type
 	// stamp's timestamp, the deadline its expiry write set (0: none) and
-	// the value.
-	pSeq      uint64
-	pTS       Timestamp
-	pKindTS   Timestamp
-	pDeadline int64
-	pVal      []byte
+	// the value (a slice split in a pointer and two 32-bit sizes, which
+	// keeps an Entry at 64 bytes, a Go size class: see val).
+	pSeq       uint64
+	pTS        Timestamp
+	pKindTS    Timestamp
+	pDeadline  int64
+	pPtr       *byte
+	pLen, pCap uint32
 	// body holds every state that is not packed; nil while packed, and in
 	// a new entry no write has reached yet.
 	*body

@@ -1,10 +1,15 @@
 package core
 
+import (
+	"math"
+	"unsafe"
+)
+
 // The packed form of an Entry (see Entry): a plain string key whose whole
 // CRDT state is one base write
 //
 //	Kind     = KindString, type stamp (pRep, pKindTS)
-//	Base     = {Ctx: {pRep: pSeq}, Elems: [{(pRep, pSeq), pTS, pVal, no observed increments}]}
+//	Base     = {Ctx: {pRep: pSeq}, Elems: [{(pRep, pSeq), pTS, value, no observed increments}]}
 //	Incs     = Rem = none; no Fields, Obj or dormant containers
 //	Exp      = {Ctx: {pRep: pSeq}, Elems: [{(pRep, pSeq), pTS, pDeadline}]} with packedExp,
 //	           else empty
@@ -37,13 +42,14 @@ func (e *Entry) open() {
 		dot := Dot{Replica: e.pRep, Seq: e.pSeq}
 		b.KindRep, b.KindTS = e.pRep, e.pKindTS
 		b.Base.Ctx = VV{dot}
-		b.Base.Elems = []Elem[BaseValue]{{Dot: dot, TS: e.pTS, V: BaseValue{Value: e.pVal}}}
+		b.Base.Elems = []Elem[BaseValue]{{Dot: dot, TS: e.pTS, V: BaseValue{Value: e.val()}}}
 		if e.pFlags&packedExp != 0 {
 			b.Exp.Ctx = VV{dot}
 			b.Exp.Elems = []Elem[Deadline]{{Dot: dot, TS: e.pTS, V: Deadline(e.pDeadline)}}
 		}
 	}
-	e.pFlags, e.pRep, e.pSeq, e.pTS, e.pKindTS, e.pDeadline, e.pVal = 0, 0, 0, 0, 0, 0, nil
+	e.pFlags, e.pRep, e.pSeq, e.pTS, e.pKindTS, e.pDeadline = 0, 0, 0, 0, 0, 0
+	e.setVal(nil)
 	e.body = b
 }
 
@@ -71,7 +77,7 @@ func (e *Entry) tryPack() {
 	}
 	el := &b.Base.Elems[0]
 	if len(el.V.Obs) > 0 || el.Dot.Seq == 0 || len(b.Base.Ctx) != 1 || b.Base.Ctx[0] != el.Dot ||
-		b.KindRep != el.Dot.Replica {
+		b.KindRep != el.Dot.Replica || uint64(len(el.V.Value)) > math.MaxUint32 {
 		return
 	}
 	flags, deadline := packedOn, int64(0)
@@ -83,9 +89,31 @@ func (e *Entry) tryPack() {
 	default:
 		return
 	}
-	e.pFlags, e.pRep, e.pSeq, e.pTS, e.pKindTS, e.pDeadline, e.pVal =
-		flags, el.Dot.Replica, el.Dot.Seq, el.TS, b.KindTS, deadline, el.V.Value
+	e.pFlags, e.pRep, e.pSeq, e.pTS, e.pKindTS, e.pDeadline =
+		flags, el.Dot.Replica, el.Dot.Seq, el.TS, b.KindTS, deadline
+	e.setVal(el.V.Value)
 	e.body = nil
+}
+
+// val is the packed value. It is kept as a pointer and two 32-bit sizes
+// rather than a slice: 8 bytes less, which brings an Entry from the 80-byte
+// size class to the 64-byte one (16 MB per million keys). The pointer is
+// the slice's own (the collector follows it as it would the slice's).
+func (e *Entry) val() []byte {
+	if e.pPtr == nil {
+		return nil
+	}
+	return unsafe.Slice(e.pPtr, e.pCap)[:e.pLen]
+}
+
+// setVal stores v as the packed value; callers keep len(v) within 32 bits
+// (a larger capacity is kept as len: the excess is merely not reused).
+func (e *Entry) setVal(v []byte) {
+	c := cap(v)
+	if uint64(c) > math.MaxUint32 {
+		c = len(v)
+	}
+	e.pPtr, e.pLen, e.pCap = unsafe.SliceData(v), uint32(len(v)), uint32(c)
 }
 
 // onlyOf reports whether every pair of v is of dot's region and at most
@@ -131,7 +159,8 @@ func (e *Entry) setPacked(d *Delta, dot Dot, ts Timestamp, value []byte, keepTTL
 // entry), observes no increments, and whose contexts name only its own
 // region: the same region writing the key again.
 func (e *Entry) applyPacked(d *Delta) bool {
-	if d.Op != OpStrSet || len(d.Counters) != 0 || d.Dot.Seq == 0 || !onlyOf(d.Ctx, d.Dot) {
+	if d.Op != OpStrSet || len(d.Counters) != 0 || d.Dot.Seq == 0 || !onlyOf(d.Ctx, d.Dot) ||
+		uint64(len(d.Value)) > math.MaxUint32 {
 		return false
 	}
 	packed := e.packed()
@@ -168,14 +197,14 @@ func (e *Entry) applyPacked(d *Delta) bool {
 	}
 	e.Kind = KindString
 	e.pFlags, e.pRep, e.pSeq, e.pTS, e.pKindTS, e.pDeadline = flags, r, d.Dot.Seq, d.TS, kt, deadline
-	e.pVal = append(e.pVal[:0], d.Value...)
+	e.setVal(append(e.val()[:0], d.Value...))
 	return true
 }
 
 // Value returns the key's visible string (see Register.Value).
 func (e *Entry) Value(scratch []byte) (v []byte, ok bool) {
 	if e.body == nil {
-		return e.pVal, e.packed()
+		return e.val(), e.packed()
 	}
 	return e.Register.Value(scratch)
 }
@@ -186,7 +215,7 @@ func (e *Entry) IntValue() (int64, error) {
 		if !e.packed() {
 			return 0, nil
 		}
-		if n, ok := ParseInt(e.pVal); ok {
+		if n, ok := ParseInt(e.val()); ok {
 			return n, nil
 		}
 		return 0, ErrNotInteger
@@ -200,10 +229,10 @@ func (e *Entry) FloatValue() (DD, error) {
 		if !e.packed() {
 			return DD{}, nil
 		}
-		if n, ok := ParseInt(e.pVal); ok {
+		if n, ok := ParseInt(e.val()); ok {
 			return i128Of(n).dd(), nil
 		}
-		if f, ok := ParseDD(e.pVal); ok {
+		if f, ok := ParseDD(e.val()); ok {
 			return f, nil
 		}
 		return DD{}, ErrNotFloat

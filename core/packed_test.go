@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"testing"
+	"unsafe"
 
 	"pgregory.net/rapid"
 )
@@ -124,6 +125,14 @@ func sameEntries(t *rapid.T, p, g *Entry) {
 	}
 	if !bytes.Equal(AppendEntryState(nil, p), AppendEntryState(nil, g)) && p.packed() {
 		t.Fatalf("encoded states differ")
+	}
+}
+
+// TestEntrySize pins an Entry to the 64-byte size class: one more field
+// costs 16 MB per million keys.
+func TestEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(Entry{}); n != 64 {
+		t.Fatalf("Entry is %d bytes, want 64", n)
 	}
 }
 
