@@ -19,6 +19,7 @@ func commandFamilies() [][]*Command {
 		infoCommands,       // info.go
 		configCommands,     // config_cmd.go
 		serverCommands,     // server.go: TIME
+		shutdownCommands,   // shutdown.go: SHUTDOWN
 		commandCommands,    // command_cmd.go: COMMAND
 		debugCommands,      // debug.go: DEBUG, MEMORY, OBJECT
 		aaCommands,         // aa.go: AA, active-active replication

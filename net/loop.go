@@ -74,6 +74,8 @@ type Server struct {
 
 	ps pubsubRegistry // who is subscribed to what: see pubsub.go
 
+	halt shutdownHook // how SHUTDOWN stops the program: see shutdown.go
+
 	mu      sync.Mutex
 	clients map[uint64]*Client
 	loops   map[gnet.EventLoop]*loopStats

@@ -211,6 +211,16 @@ func run(argv []string) error {
 	if region != nil {
 		region.SetDeliver(srv.Deliver)
 	}
+	// SHUTDOWN stops the server as SIGTERM does. Its hook runs on an event
+	// loop, which cannot wait for the engine to stop, so it only wakes the
+	// select below; the buffer lets it fire before that select is reached.
+	shutdownc := make(chan struct{}, 1)
+	srv.SetShutdown(func() {
+		select {
+		case shutdownc <- struct{}{}:
+		default:
+		}
+	})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
@@ -244,6 +254,8 @@ func run(argv []string) error {
 	select {
 	case <-ctx.Done():
 		log.Info("signal received, shutting down")
+	case <-shutdownc:
+		// The command logged "User requested shutdown..." with its client.
 	case err := <-errc:
 		return err
 	}
@@ -253,7 +265,8 @@ func run(argv []string) error {
 		log.Warn("shutdown", "err", err)
 	}
 	<-errc
-	log.Info("Meridian is now ready to exit, bye bye...")
+	// Warning, as Redis logs it, so it shows at loglevel warning too.
+	log.Warn("Meridian is now ready to exit, bye bye...")
 	return nil
 }
 
