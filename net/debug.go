@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -469,8 +470,12 @@ func sdsHeader(n int) int {
 }
 
 // cmdMemoryPurge returns freed memory to the OS, Go's nearest equivalent of
-// jemalloc's purge.
+// jemalloc's purge. A first collection empties the buffer pools (sync.Pool
+// keeps what one collection frees for one more cycle: the network layer's
+// buffers that drained after a burst sit there), then FreeOSMemory
+// collects again and hands the free pages back.
 func cmdMemoryPurge(c *Client, _ [][]byte) {
+	runtime.GC()
 	debug.FreeOSMemory()
 	c.W.AppendOK()
 }
