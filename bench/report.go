@@ -55,6 +55,9 @@ type Meta struct {
 	Requests              int      `json:"requests"`
 	Rounds                int      `json:"rounds"`
 	Threads               int      `json:"threads,omitempty"`
+	// EventLoops is the event loops meridian (every region) and the
+	// floor ran with; 0: their default, one per CPU.
+	EventLoops int `json:"event_loops"`
 	// Loads are the clients used: redis-benchmark, go, or both.
 	Loads []string `json:"loads,omitempty"`
 	// Go describes the Go generator's runs, when there were any.
@@ -503,6 +506,11 @@ func writeHostMeta(b *strings.Builder, m Meta) {
 	fmt.Fprintf(b, "- redis-server: %s; redis-benchmark: %s\n", orNA(m.RedisVersion), orNA(m.RedisBenchmarkVersion))
 	if m.GitCommit != "" {
 		fmt.Fprintf(b, "- commit: %s\n", m.GitCommit)
+	}
+	if m.EventLoops > 0 {
+		fmt.Fprintf(b, "- event loops of meridian (each region) and of the floor: %d\n", m.EventLoops)
+	} else {
+		fmt.Fprintf(b, "- event loops of meridian (each region) and of the floor: one per CPU\n")
 	}
 }
 

@@ -60,6 +60,7 @@ type opts struct {
 
 	meridianBin, meridianArgs string
 	aa3Args                   string
+	loops                     int
 	redisBin, redisArgs       string
 	floorBin, floorArgs       string
 	targets                   []string
@@ -127,6 +128,13 @@ func run() int {
 		redisForVersion = p
 	}
 	meta := bench.HostMeta(redisForVersion, rbForVersion)
+	if o.loops < 0 {
+		// The load generator runs on this machine and needs a core: a
+		// server loop that competes with it for one queues every reply
+		// (docs/benchmarks/changes.md). Redis runs one thread here too.
+		o.loops = max(1, meta.NProc-1)
+	}
+	meta.EventLoops = o.loops
 	meta.Command = "meridian-bench"
 	if len(os.Args) > 1 {
 		meta.Command += " " + bench.ShellQuote(os.Args[1:])
@@ -136,6 +144,9 @@ func run() int {
 	}
 
 	aa3Extra, _ := bench.SplitArgs(o.aa3Args)
+	if o.loops > 0 {
+		aa3Extra = append(aa3Extra, "--event-loops", strconv.Itoa(o.loops))
+	}
 	if o.memory {
 		// DEBUG POPULATE fills the string keys.
 		aa3Extra = append(aa3Extra, "--enable-debug-command", "local")
@@ -338,6 +349,14 @@ func (o *opts) specs(launcher *regionLauncher) ([]bench.TargetSpec, error) {
 		if name != bench.Floor {
 			a = append(a, debug...)
 		}
+		if o.loops > 0 {
+			switch name {
+			case bench.Meridian:
+				a = append(a, "--event-loops", strconv.Itoa(o.loops))
+			case bench.Floor:
+				a = append(a, "--loops", strconv.Itoa(o.loops))
+			}
+		}
 		specs = append(specs, bench.TargetSpec{Name: name, Bin: bin, Args: a})
 	}
 	return specs, nil
@@ -353,6 +372,7 @@ func parseFlags(argv []string) (*opts, int) {
 	fs.StringVar(&o.meridianBin, "meridian", "bin/meridian-server", "meridian-server binary, for meridian and meridian-aa3 (empty: leave both out)")
 	fs.StringVar(&o.meridianArgs, "meridian-args", "--port {port} --bind 127.0.0.1", "meridian-server arguments; {port} is replaced")
 	fs.StringVar(&o.aa3Args, "aa3-args", "", "extra meridian-server arguments for every region of meridian-aa3")
+	fs.IntVar(&o.loops, "loops", -1, "event loops of meridian (every region) and the floor; 0: their default (one per CPU); -1: one per CPU but one, left to the load generator on this machine")
 	fs.StringVar(&o.redisBin, "redis", "/usr/bin/redis-server", "redis-server binary (empty: leave out)")
 	fs.StringVar(&o.redisArgs, "redis-args", `--port {port} --bind 127.0.0.1 --save "" --appendonly no`, "redis-server arguments; {port} is replaced")
 	fs.StringVar(&o.floorBin, "floor", "bin/meridian-floor", "meridian-floor binary (empty: leave out)")

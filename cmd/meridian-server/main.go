@@ -135,13 +135,17 @@ func run(argv []string) error {
 		log.Info("pprof listening", "addr", addr)
 	}
 
-	// One event loop per core; four shards per loop. Any loop may run a
-	// command on any shard, so with one shard per loop two loops asking
-	// for the same shard's mutex is a coin toss, and the loser spins while
-	// the holder waits on cache misses: with random keys at pipeline depth
-	// 64 that spinning cost a third of the throughput (docs/benchmarks/
-	// changes.md). Four per loop make it rare; more gained nothing.
+	// One event loop per core (event-loops overrides); four shards per
+	// loop. Any loop may run a command on any shard, so with one shard per
+	// loop two loops asking for the same shard's mutex is a coin toss, and
+	// the loser spins while the holder waits on cache misses: with random
+	// keys at pipeline depth 64 that spinning cost a third of the
+	// throughput (docs/benchmarks/changes.md). Four per loop make it rare;
+	// more gained nothing.
 	loops := runtime.NumCPU()
+	if n := int(cfg.Int("event-loops")); n > 0 {
+		loops = n
+	}
 	shards := int(cfg.Int("shards"))
 	if shards <= 0 {
 		shards = shardsPerLoop * loops

@@ -156,7 +156,7 @@ func specialP(name, alias string, f pflags, def string, norm func(p *param, old,
 // but that is a file setting, not a default).
 //
 // Meridian differences, on purpose: "port" and "bind" are immutable (the
-// listener is not re-created at run time), and "shards" is Meridian's.
+// listener is not re-created at run time), and "shards" and "event-loops" are Meridian's.
 
 const (
 	rw = fMutable  // CONFIG SET may change it
@@ -165,7 +165,12 @@ const (
 
 var table = []*param{
 	// --- Meridian.
-	intP("shards", "", ro, 0, 1024, 0), // 0 = four shards per event loop (one loop per CPU core)
+	intP("shards", "", ro, 0, 1024, 0), // 0 = four shards per event loop
+	// event-loops is the number of gnet event loops (0: one per CPU core).
+	// Fewer than the cores suit a machine the clients share: a loop that
+	// competes with its own clients for a core adds queueing to every
+	// reply (docs/benchmarks/changes.md).
+	intP("event-loops", "", ro, 0, 1024, 0),
 	// Active-active (see aa.go): the database this region belongs to, its
 	// own replica id and name, its peers, their shared secret, the backlog
 	// size and the compression of delta batches.
