@@ -101,18 +101,27 @@ type Entry struct {
 	// Access is the LRU clock of the last access in seconds (OBJECT IDLETIME).
 	Access uint32
 	// The packed write: its dot's sequence, its timestamp, the type
-	// stamp's timestamp, the deadline its expiry write set (0: none) and
-	// the value (a slice split in a pointer and two 32-bit sizes, which
-	// keeps an Entry at 64 bytes, a Go size class: see val).
-	pSeq       uint64
-	pTS        Timestamp
-	pKindTS    Timestamp
-	pDeadline  int64
-	pPtr       *byte
-	pLen, pCap uint32
+	// stamp's timestamp and the deadline its expiry write set (0: none);
+	// its value is in buf, after the key.
+	pSeq      uint64
+	pTS       Timestamp
+	pKindTS   Timestamp
+	pDeadline int64
 	// body holds every state that is not packed; nil while packed, and in
 	// a new entry no write has reached yet.
 	*body
+	// next links the entries of one bucket of the keyspace that holds e
+	// (shard's table, through Next and SetNext); core never follows it.
+	// Chaining the entries themselves, rather than nodes that point at
+	// them, saves a 32-byte node and a cache miss per key looked up.
+	next *Entry
+	// buf holds the key (kLen bytes, never changed once written: Key
+	// aliases them) and, while packed, the value right after it (vLen
+	// bytes), in one allocation of bufCap bytes: a lookup that compares
+	// the key has then brought the value into the cache too, and a small
+	// key and value share one size class. See key.go.
+	buf                *byte
+	kLen, vLen, bufCap uint32
 }
 
 // body is the general form of an Entry's state.

@@ -1,10 +1,5 @@
 package core
 
-import (
-	"math"
-	"unsafe"
-)
-
 // The packed form of an Entry (see Entry): a plain string key whose whole
 // CRDT state is one base write
 //
@@ -48,8 +43,8 @@ func (e *Entry) open() {
 			b.Exp.Elems = []Elem[Deadline]{{Dot: dot, TS: e.pTS, V: Deadline(e.pDeadline)}}
 		}
 	}
-	e.pFlags, e.pRep, e.pSeq, e.pTS, e.pKindTS, e.pDeadline = 0, 0, 0, 0, 0, 0
-	e.setVal(nil)
+	// The body takes the value over where it is, after the key.
+	e.pFlags, e.pRep, e.pSeq, e.pTS, e.pKindTS, e.pDeadline, e.vLen = 0, 0, 0, 0, 0, 0, 0
 	e.body = b
 }
 
@@ -77,7 +72,7 @@ func (e *Entry) tryPack() {
 	}
 	el := &b.Base.Elems[0]
 	if len(el.V.Obs) > 0 || el.Dot.Seq == 0 || len(b.Base.Ctx) != 1 || b.Base.Ctx[0] != el.Dot ||
-		b.KindRep != el.Dot.Replica || uint64(len(el.V.Value)) > math.MaxUint32 {
+		b.KindRep != el.Dot.Replica || !e.fitsPacked(len(el.V.Value)) {
 		return
 	}
 	flags, deadline := packedOn, int64(0)
@@ -93,27 +88,6 @@ func (e *Entry) tryPack() {
 		flags, el.Dot.Replica, el.Dot.Seq, el.TS, b.KindTS, deadline
 	e.setVal(el.V.Value)
 	e.body = nil
-}
-
-// val is the packed value. It is kept as a pointer and two 32-bit sizes
-// rather than a slice: 8 bytes less, which brings an Entry from the 80-byte
-// size class to the 64-byte one (16 MB per million keys). The pointer is
-// the slice's own (the collector follows it as it would the slice's).
-func (e *Entry) val() []byte {
-	if e.pPtr == nil {
-		return nil
-	}
-	return unsafe.Slice(e.pPtr, e.pCap)[:e.pLen]
-}
-
-// setVal stores v as the packed value; callers keep len(v) within 32 bits
-// (a larger capacity is kept as len: the excess is merely not reused).
-func (e *Entry) setVal(v []byte) {
-	c := cap(v)
-	if uint64(c) > math.MaxUint32 {
-		c = len(v)
-	}
-	e.pPtr, e.pLen, e.pCap = unsafe.SliceData(v), uint32(len(v)), uint32(c)
 }
 
 // onlyOf reports whether every pair of v is of dot's region and at most
@@ -160,7 +134,7 @@ func (e *Entry) setPacked(d *Delta, dot Dot, ts Timestamp, value []byte, keepTTL
 // region: the same region writing the key again.
 func (e *Entry) applyPacked(d *Delta) bool {
 	if d.Op != OpStrSet || len(d.Counters) != 0 || d.Dot.Seq == 0 || !onlyOf(d.Ctx, d.Dot) ||
-		uint64(len(d.Value)) > math.MaxUint32 {
+		!e.fitsPacked(len(d.Value)) {
 		return false
 	}
 	packed := e.packed()
@@ -197,7 +171,7 @@ func (e *Entry) applyPacked(d *Delta) bool {
 	}
 	e.Kind = KindString
 	e.pFlags, e.pRep, e.pSeq, e.pTS, e.pKindTS, e.pDeadline = flags, r, d.Dot.Seq, d.TS, kt, deadline
-	e.setVal(append(e.val()[:0], d.Value...))
+	e.setVal(d.Value)
 	return true
 }
 

@@ -128,11 +128,36 @@ func sameEntries(t *rapid.T, p, g *Entry) {
 	}
 }
 
-// TestEntrySize pins an Entry to the 64-byte size class: one more field
-// costs 16 MB per million keys.
+// TestEntrySize pins an Entry to 80 bytes, a Go size class: one more
+// field costs 16 MB per million keys.
 func TestEntrySize(t *testing.T) {
-	if n := unsafe.Sizeof(Entry{}); n != 64 {
-		t.Fatalf("Entry is %d bytes, want 64", n)
+	if n := unsafe.Sizeof(Entry{}); n != 80 {
+		t.Fatalf("Entry is %d bytes, want 80", n)
+	}
+}
+
+// TestKeyAndValueShareABuffer checks the key stays put while the value
+// after it changes size, and that SetKey carries the value along.
+func TestKeyAndValueShareABuffer(t *testing.T) {
+	e := NewEntry([]byte("key:1"), false)
+	var d Delta
+	k := e.Key()
+	for i, v := range []string{"", "short", "a value longer than the room left after the key", "x"} {
+		e.SetString(&d, Dot{Replica: 1, Seq: uint64(i + 1)}, Timestamp(i+1), []byte(v), false, 0)
+		if got, _ := e.Value(nil); string(got) != v || e.Key() != "key:1" || k != "key:1" {
+			t.Fatalf("after %q: key %q (first read %q), value %q", v, e.Key(), k, got)
+		}
+	}
+	e.SetKey([]byte("renamed"))
+	if got, _ := e.Value(nil); string(got) != "x" || e.Key() != "renamed" || !e.packed() {
+		t.Fatalf("after SetKey: key %q value %q packed %v", e.Key(), got, e.packed())
+	}
+	// Opened, the body grows the value in place or elsewhere: the key
+	// must not change.
+	e.IncrBy(&d, Dot{Replica: 2, Seq: 1}, 9, 1) // not an integer: refused, but opens
+	e.SetString(&d, Dot{Replica: 2, Seq: 2}, 10, []byte("a much longer value than before, past the buffer"), false, 0)
+	if e.Key() != "renamed" {
+		t.Fatalf("key changed to %q", e.Key())
 	}
 }
 

@@ -129,11 +129,14 @@ func (x *Exec) LookupWrite(db int, key []byte) *core.Entry {
 	e = d.tombs[string(key)]
 	if e != nil {
 		delete(d.tombs, string(key))
+		if e.Key() != string(key) {
+			e.SetKey(key)
+		}
 	} else {
-		e = &core.Entry{Retain: x.retain}
+		e = core.NewEntry(key, x.retain)
 	}
 	e.Access = x.lru
-	d.keys.Put(string(key), e)
+	d.keys.Put(e)
 	return e
 }
 
@@ -181,7 +184,7 @@ func (x *Exec) settle(db int, key []byte, e *core.Entry) {
 	if !e.Live() {
 		x.unlink(d, key)
 		if x.retain {
-			d.tombs[string(key)] = e
+			d.tombs[e.Key()] = e // the entry's own key: no copy
 		}
 		return
 	}

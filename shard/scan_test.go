@@ -158,14 +158,14 @@ func TestScan_DatabasesAreSeparate(t *testing.T) {
 // keyspace table, to make hash ties that real keys almost never produce.
 func fxInject(x *Exec, db int, hash uint64, key string) {
 	var d core.Delta
-	e := &core.Entry{}
+	e := core.NewEntry([]byte(key), false)
 	e.SetString(&d, core.Dot{Replica: 1, Seq: 1}, 1, []byte("v"), false, 0)
 	t := &x.dbs[db].keys
 	if t.forced == nil {
 		t.forced = map[string]uint64{}
 	}
 	t.forced[key] = hash
-	t.Put(key, e)
+	t.Put(e)
 }
 
 // TestScan_EqualHashesNeverSplit: keys sharing a cursor hash are returned

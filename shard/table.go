@@ -9,21 +9,19 @@ import (
 // table is a database's live keyspace: key → entry, findable by key and
 // walkable in (hash, key) order, which is what SCAN's cursor (the hash of
 // the next key) needs. It replaces a Go map plus a btree kept beside it
-// for SCAN: one structure costs under half the memory per key (a 32-byte
-// node and 8 to 16 bytes of bucket array: 40.4 bytes per key measured at
-// 1M keys, against 92.6 for the map and btree, key strings excluded; see
-// BenchmarkTableMemory). Owning shard only.
+// for SCAN, at a fraction of the memory: the entries are chained through
+// themselves (core.Entry.Next, and each holds its own key), so a key costs
+// its entry and 8 to 16 bytes of bucket array (see BenchmarkTableMemory),
+// and a lookup follows bucket → entry → key, one cache miss fewer than a
+// separate node would cost. Owning shard only.
 //
 // It chains with separate lists, and a key's bucket is the TOP bits of its
 // hash: bucket order is hash order, so walking buckets in order and sorting
 // each short chain visits keys in hash order, with no second index. (Keys
 // reach a shard by the LOW bits of the same hash (PartitionOf), so the top
-// bits stay uniform inside a shard.) Nodes do not hold the hash: it is
+// bits stay uniform inside a shard.) Entries do not hold the hash: it is
 // recomputed (xxhash, a few ns on a short key) where needed, when a grow
-// moves a node and when a walk sorts a chain; holding it would make a node
-// 40 bytes, which Go rounds up to a 48-byte size class (measured at 1M keys:
-// 56 bytes per key instead of 40, for Gets about 20% faster when the
-// table is far bigger than the CPU cache).
+// moves an entry and when a walk sorts a chain.
 //
 // The table doubles past one key per bucket and shrinks below one per
 // eight, and rehashes incrementally as Redis's dict does, so no single
@@ -36,11 +34,11 @@ import (
 type table struct {
 	// buckets is the table (nil until the first Put); while rehashing, the
 	// one being emptied: buckets[:moved] are empty.
-	buckets []*node
+	buckets []*core.Entry
 	// bits is log2(len(buckets)).
 	bits uint
 	// target is the table being filled while rehashing, else nil.
-	target []*node
+	target []*core.Entry
 	// tbits is log2(len(target)).
 	tbits uint
 	// moved counts the buckets already moved to target.
@@ -56,13 +54,6 @@ type table struct {
 	// not a hash function field: calling through a func value would make
 	// every key passed to Get escape to the heap.)
 	forced map[string]uint64
-}
-
-// node is one key of a chain (32 bytes: a Go size class).
-type node struct {
-	key  string
-	e    *core.Entry
-	next *node
 }
 
 const (
@@ -97,7 +88,7 @@ func (t *table) Len() int { return t.n }
 
 // slot is the head of the chain that holds (or would hold) hash h. The
 // table must have buckets.
-func (t *table) slot(h uint64) **node {
+func (t *table) slot(h uint64) **core.Entry {
 	i := h >> (64 - t.bits)
 	if t.target != nil && i < uint64(t.moved) {
 		return &t.target[h>>(64-t.tbits)]
@@ -111,30 +102,25 @@ func (t *table) Get(key []byte) *core.Entry {
 		return nil
 	}
 	t.step()
-	for n := *t.slot(t.hash(key)); n != nil; n = n.next {
-		if n.key == string(key) {
-			return n.e
+	for n := *t.slot(t.hash(key)); n != nil; n = n.Next() {
+		if n.Key() == string(key) {
+			return n
 		}
 	}
 	return nil
 }
 
-// Put sets key's entry; key is kept, so it must not alias memory that
-// changes.
-func (t *table) Put(key string, e *core.Entry) {
+// Put adds e under its key (e.Key()), which must be absent: an entry is
+// in one table at most, and its key does not change while it is there.
+func (t *table) Put(e *core.Entry) {
 	if t.buckets == nil {
-		t.buckets = make([]*node, 1<<tableMinBits)
+		t.buckets = make([]*core.Entry, 1<<tableMinBits)
 		t.bits = tableMinBits
 	}
 	t.step()
-	p := t.slot(t.hashString(key))
-	for n := *p; n != nil; n = n.next {
-		if n.key == key {
-			n.e = e
-			return
-		}
-	}
-	*p = &node{key: key, e: e, next: *p}
+	p := t.slot(t.hashString(e.Key()))
+	e.SetNext(*p)
+	*p = e
 	t.n++
 	t.resize()
 }
@@ -145,13 +131,21 @@ func (t *table) Delete(key []byte) bool {
 		return false
 	}
 	t.step()
-	for p := t.slot(t.hash(key)); *p != nil; p = &(*p).next {
-		if (*p).key == string(key) {
-			*p = (*p).next
-			t.n--
-			t.resize()
-			return true
+	head := t.slot(t.hash(key))
+	var prev *core.Entry
+	for n := *head; n != nil; prev, n = n, n.Next() {
+		if n.Key() != string(key) {
+			continue
 		}
+		if prev == nil {
+			*head = n.Next()
+		} else {
+			prev.SetNext(n.Next())
+		}
+		n.SetNext(nil)
+		t.n--
+		t.resize()
+		return true
 	}
 	return false
 }
@@ -194,7 +188,7 @@ func bitsFor(n int) uint {
 }
 
 func (t *table) start(bits uint) {
-	t.target = make([]*node, 1<<bits)
+	t.target = make([]*core.Entry, 1<<bits)
 	t.tbits = bits
 	t.moved = 0
 }
@@ -225,17 +219,17 @@ func (t *table) moveBucket() int {
 		// so the chain goes as is, without hashing.
 		dst := &t.target[uint(i)>>(t.bits-t.tbits)]
 		for n != nil {
-			next := n.next
-			n.next = *dst
+			next := n.Next()
+			n.SetNext(*dst)
 			*dst = n
 			n = next
 			moved++
 		}
 	} else {
 		for n != nil {
-			next := n.next
-			dst := &t.target[t.hashString(n.key)>>(64-t.tbits)]
-			n.next = *dst
+			next := n.Next()
+			dst := &t.target[t.hashString(n.Key())>>(64-t.tbits)]
+			n.SetNext(*dst)
 			*dst = n
 			n = next
 			moved++
@@ -273,11 +267,11 @@ func (t *table) Each(fn func(key string, e *core.Entry) bool) {
 	eachIn(t.target, fn)
 }
 
-func eachIn(tab []*node, fn func(key string, e *core.Entry) bool) bool {
+func eachIn(tab []*core.Entry, fn func(key string, e *core.Entry) bool) bool {
 	for _, n := range tab {
 		for n != nil {
-			next := n.next // n may be deleted by fn
-			if !fn(n.key, n.e) {
+			next := n.Next() // n may be deleted by fn
+			if !fn(n.Key(), n) {
 				return false
 			}
 			n = next
@@ -309,30 +303,30 @@ func (t *table) Ascend(from uint64, fn func(hash uint64, key string, e *core.Ent
 	t.ascendIn(t.buckets, t.bits, from, 0, fn)
 }
 
-// hashed is a node with its hash, for sorting a chain.
+// hashed is an entry with its hash, for sorting a chain.
 type hashed struct {
 	h uint64
-	n *node
+	n *core.Entry
 }
 
 // ascendIn walks tab (of 1<<bits buckets) from the bucket of hash from,
 // stopping before the first bucket that starts at or past limit (0: no
 // limit), and reports whether fn asked for more.
-func (t *table) ascendIn(tab []*node, bits uint, from, limit uint64, fn func(uint64, string, *core.Entry) bool) bool {
+func (t *table) ascendIn(tab []*core.Entry, bits uint, from, limit uint64, fn func(uint64, string, *core.Entry) bool) bool {
 	var arr [8]hashed
 	for i := from >> (64 - bits); i < uint64(len(tab)); i++ {
 		if limit != 0 && i<<(64-bits) >= limit {
 			break
 		}
 		buf := arr[:0]
-		for n := tab[i]; n != nil; n = n.next {
-			if h := t.hashString(n.key); h >= from {
+		for n := tab[i]; n != nil; n = n.Next() {
+			if h := t.hashString(n.Key()); h >= from {
 				buf = append(buf, hashed{h, n})
 			}
 		}
 		sortChain(buf)
 		for _, hn := range buf {
-			if !fn(hn.h, hn.n.key, hn.n.e) {
+			if !fn(hn.h, hn.n.Key(), hn.n) {
 				return false
 			}
 		}
@@ -340,7 +334,7 @@ func (t *table) ascendIn(tab []*node, bits uint, from, limit uint64, fn func(uin
 	return true
 }
 
-// sortChain orders a chain's nodes by (hash, key): chains are short (about
+// sortChain orders a chain's entries by (hash, key): chains are short (about
 // one key each), so an insertion sort is the cheapest.
 func sortChain(s []hashed) {
 	for i := 1; i < len(s); i++ {
@@ -354,7 +348,7 @@ func hashedLess(a, b hashed) bool {
 	if a.h != b.h {
 		return a.h < b.h
 	}
-	return a.n.key < b.n.key
+	return a.n.Key() < b.n.Key()
 }
 
 // Random returns some key, drawn by picking a random non-empty bucket and
@@ -367,7 +361,7 @@ func (t *table) Random(rnd func(n int) int) (string, *core.Entry, bool) {
 	t.step()
 	old := t.buckets[t.moved:]
 	total := len(old) + len(t.target)
-	at := func(i int) *node {
+	at := func(i int) *core.Entry {
 		if i < len(old) {
 			return old[i]
 		}
@@ -392,12 +386,12 @@ func (t *table) Random(rnd func(n int) int) (string, *core.Entry, bool) {
 	}
 	head := at(start)
 	l := 0
-	for n := head; n != nil; n = n.next {
+	for n := head; n != nil; n = n.Next() {
 		l++
 	}
 	n := head
 	for k := rnd(l); k > 0; k-- {
-		n = n.next
+		n = n.Next()
 	}
-	return n.key, n.e, true
+	return n.Key(), n, true
 }

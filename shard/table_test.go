@@ -45,12 +45,12 @@ func (m *tableModel) check(rt *rapid.T) {
 	}
 	n := 0
 	for i, b := range t.buckets {
-		for nd := b; nd != nil; nd = nd.next {
+		for nd := b; nd != nil; nd = nd.Next() {
 			if i < t.moved {
-				rt.Fatalf("key %q in moved bucket %d", nd.key, i)
+				rt.Fatalf("key %q in moved bucket %d", nd.Key(), i)
 			}
-			if h := t.hashString(nd.key); h>>(64-t.bits) != uint64(i) {
-				rt.Fatalf("key %q in bucket %d of %d bits, hash %x", nd.key, i, t.bits, h)
+			if h := t.hashString(nd.Key()); h>>(64-t.bits) != uint64(i) {
+				rt.Fatalf("key %q in bucket %d of %d bits, hash %x", nd.Key(), i, t.bits, h)
 			}
 			n++
 		}
@@ -58,17 +58,17 @@ func (m *tableModel) check(rt *rapid.T) {
 	if t.target != nil {
 		boundary := uint64(t.moved) << (64 - t.bits)
 		for i, b := range t.target {
-			for nd := b; nd != nil; nd = nd.next {
-				h := t.hashString(nd.key)
+			for nd := b; nd != nil; nd = nd.Next() {
+				h := t.hashString(nd.Key())
 				if h>>(64-t.tbits) != uint64(i) || h >= boundary {
-					rt.Fatalf("key %q in target bucket %d of %d bits, hash %x, boundary %x", nd.key, i, t.tbits, h, boundary)
+					rt.Fatalf("key %q in target bucket %d of %d bits, hash %x, boundary %x", nd.Key(), i, t.tbits, h, boundary)
 				}
 				n++
 			}
 		}
 	}
 	if n != t.n {
-		rt.Fatalf("%d nodes, n = %d", n, t.n)
+		rt.Fatalf("%d entries, n = %d", n, t.n)
 	}
 	for k, e := range m.model {
 		if got := t.Get([]byte(k)); got != e {
@@ -100,8 +100,11 @@ func TestTable_Model(t *testing.T) {
 			"": m.check,
 			"put": func(rt *rapid.T) {
 				k := m.key(rt)
-				e := &core.Entry{}
-				m.t.Put(k, e)
+				if m.model[k] != nil {
+					return // Put takes absent keys only
+				}
+				e := core.NewEntry([]byte(k), false)
+				m.t.Put(e)
 				m.model[k] = e
 			},
 			"get": func(rt *rapid.T) {
@@ -123,8 +126,8 @@ func TestTable_Model(t *testing.T) {
 				for n := rapid.IntRange(1, 700).Draw(rt, "n"); n > 0; n-- {
 					m.fresh++
 					k := "b" + strconv.Itoa(m.fresh)
-					e := &core.Entry{}
-					m.t.Put(k, e)
+					e := core.NewEntry([]byte(k), false)
+					m.t.Put(e)
 					m.model[k] = e
 				}
 			},
@@ -216,14 +219,17 @@ func TestTable_Model(t *testing.T) {
 	})
 }
 
-// fxTable fills a table with n keys "key:i" sharing entry e.
-func fxTable(n int, e *core.Entry) *table {
+// fxTable fills a table with n keys "key:i", each its own entry.
+func fxTable(n int) *table {
 	t := &table{}
 	for i := 0; i < n; i++ {
-		t.Put("key:"+strconv.Itoa(i), e)
+		t.Put(fxEntry("key:" + strconv.Itoa(i)))
 	}
 	return t
 }
+
+// fxEntry is an empty entry holding key.
+func fxEntry(key string) *core.Entry { return core.NewEntry([]byte(key), false) }
 
 // finishRehash runs lookups until no rehash is under way.
 func finishRehash(t *table) {
@@ -237,11 +243,10 @@ func finishRehash(t *table) {
 // key held throughout exactly once, in hash order, in a grow and in a
 // shrink.
 func TestTable_AscendDuringRehash(t *testing.T) {
-	e := &core.Entry{}
-	grow := fxTable(1<<12, e)
+	grow := fxTable(1 << 12)
 	finishRehash(grow)
-	grow.Put("one more", e) // starts doubling
-	shrink := fxTable(1<<12, e)
+	grow.Put(fxEntry("one more")) // starts doubling
+	shrink := fxTable(1 << 12)
 	finishRehash(shrink)
 	for i := 100; i < 1<<12; i++ {
 		shrink.Delete([]byte("key:" + strconv.Itoa(i)))
@@ -304,7 +309,7 @@ func TestTable_AscendDuringRehash(t *testing.T) {
 			for j := 0; j < 5; j++ {
 				churn++
 				c := "churn:" + strconv.Itoa(churn)
-				tb.Put(c, e)
+				tb.Put(fxEntry(c))
 				if churn%3 != 0 {
 					tb.Delete([]byte(c))
 				}
@@ -321,8 +326,7 @@ func TestTable_AscendDuringRehash(t *testing.T) {
 // TestTable_EachDeletesAll: deleting every key during Each (FLUSHDB)
 // visits each once and leaves a small, empty, usable table.
 func TestTable_EachDeletesAll(t *testing.T) {
-	e := &core.Entry{}
-	tb := fxTable(5000, e)
+	tb := fxTable(5000)
 	n := 0
 	tb.Each(func(k string, _ *core.Entry) bool {
 		n++
@@ -334,7 +338,8 @@ func TestTable_EachDeletesAll(t *testing.T) {
 	if n != 5000 || tb.Len() != 0 || tb.target != nil || len(tb.buckets) > 1<<tableMinBits {
 		t.Fatalf("visited %d, Len %d, rehashing %v, %d buckets", n, tb.Len(), tb.target != nil, len(tb.buckets))
 	}
-	tb.Put("again", e)
+	e := fxEntry("again")
+	tb.Put(e)
 	if tb.Get([]byte("again")) != e {
 		t.Fatal("table unusable after emptying")
 	}
@@ -342,8 +347,7 @@ func TestTable_EachDeletesAll(t *testing.T) {
 
 // TestTable_RandomCoversKeys: Random reaches every key of a small table.
 func TestTable_RandomCoversKeys(t *testing.T) {
-	e := &core.Entry{}
-	tb := fxTable(50, e)
+	tb := fxTable(50)
 	r := rand.New(rand.NewPCG(1, 2))
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {
@@ -358,15 +362,13 @@ func TestTable_RandomCoversKeys(t *testing.T) {
 	}
 }
 
-// TestTable_NoAllocs: in steady state (no resize due) lookups, overwrites
-// and ascents allocate nothing; a delete and re-insert allocates the one
-// node.
+// TestTable_NoAllocs: in steady state (no resize due) lookups, a delete
+// and re-insert of an entry, and ascents allocate nothing.
 func TestTable_NoAllocs(t *testing.T) {
-	e := &core.Entry{}
-	tb := fxTable(1000, e) // 1024 buckets: neither grow nor shrink is near
+	tb := fxTable(1000) // 1024 buckets: neither grow nor shrink is near
 	finishRehash(tb)
 	key := []byte("key:500")
-	owned := "key:500"
+	e := tb.Get(key)
 	miss := []byte("missing")
 	if a := testing.AllocsPerRun(1000, func() {
 		tb.Get(key)
@@ -374,14 +376,11 @@ func TestTable_NoAllocs(t *testing.T) {
 	}); a != 0 {
 		t.Fatalf("Get: %v allocs", a)
 	}
-	if a := testing.AllocsPerRun(1000, func() { tb.Put(owned, e) }); a != 0 {
-		t.Fatalf("Put of an existing key: %v allocs", a)
-	}
 	if a := testing.AllocsPerRun(1000, func() {
 		tb.Delete(key)
-		tb.Put(owned, e)
-	}); a != 1 {
-		t.Fatalf("Delete+Put: %v allocs, want 1 (the node)", a)
+		tb.Put(e)
+	}); a != 0 {
+		t.Fatalf("Delete+Put: %v allocs", a)
 	}
 	n := 0
 	fn := func(uint64, string, *core.Entry) bool { n++; return n%16 != 0 }
@@ -400,13 +399,15 @@ func BenchmarkTable(b *testing.B) {
 		keys[i] = "key:" + strconv.Itoa(i)
 		bkeys[i] = []byte(keys[i])
 	}
-	e := &core.Entry{}
 	tb := &table{}
 	m := make(map[string]*core.Entry)
-	for _, k := range keys {
-		tb.Put(k, e)
-		m[k] = e
+	ents := make([]*core.Entry, n)
+	for i, k := range keys {
+		ents[i] = fxEntry(k)
+		tb.Put(ents[i])
+		m[k] = ents[i]
 	}
+	e := ents[0]
 	finishRehash(tb)
 	b.Run("table/get", func(b *testing.B) {
 		b.ReportAllocs()
@@ -420,12 +421,6 @@ func BenchmarkTable(b *testing.B) {
 			_ = m[string(bkeys[i&(n-1)])]
 		}
 	})
-	b.Run("table/put", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			tb.Put(keys[i&(n-1)], e)
-		}
-	})
 	b.Run("map/put", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
@@ -436,7 +431,7 @@ func BenchmarkTable(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			tb.Delete(bkeys[i&(n-1)])
-			tb.Put(keys[i&(n-1)], e)
+			tb.Put(ents[i&(n-1)])
 		}
 	})
 	b.Run("map/delete+put", func(b *testing.B) {
@@ -457,14 +452,19 @@ func BenchmarkTable(b *testing.B) {
 }
 
 // BenchmarkTableMemory reports the heap the table and a Go map take per
-// key for 1M keys (key strings and entries excluded: both need them).
+// key for 1M keys: the table's bucket array (its entries hold the keys and
+// the links), against the map's slots (key strings and entries excluded).
 func BenchmarkTableMemory(b *testing.B) {
 	const n = 1_000_000
 	keys := make([]string, n)
 	for i := range keys {
 		keys[i] = "key:" + strconv.Itoa(i)
 	}
-	e := &core.Entry{}
+	ents := make([]*core.Entry, n)
+	for i, k := range keys {
+		ents[i] = fxEntry(k)
+	}
+	e := ents[0]
 	heap := func() uint64 {
 		runtime.GC()
 		var ms runtime.MemStats
@@ -474,8 +474,9 @@ func BenchmarkTableMemory(b *testing.B) {
 	for b.Loop() {
 		before := heap()
 		tb := &table{}
-		for _, k := range keys {
-			tb.Put(k, e)
+		for _, en := range ents {
+			en.SetNext(nil)
+			tb.Put(en)
 		}
 		finishRehash(tb)
 		tableBytes := heap() - before
@@ -491,5 +492,6 @@ func BenchmarkTableMemory(b *testing.B) {
 		b.ReportMetric(float64(tableBytes)/n, "table-B/key")
 		b.ReportMetric(float64(mapBytes)/n, "map-B/key")
 	}
-	runtime.KeepAlive(keys) // freed early, it would offset the figures
+	runtime.KeepAlive(keys) // freed early, they would offset the figures
+	runtime.KeepAlive(ents)
 }
