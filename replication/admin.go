@@ -312,7 +312,7 @@ func (r *Region) writeStatus(w *resp.Writer) {
 	w.AppendBulkString("compression")
 	w.AppendBulkString(r.cfg.Compression.String())
 	w.AppendBulkString("backlog_bytes")
-	w.AppendInt(int64(r.cfg.PartitionBytes) * shard.NumPartitions)
+	w.AppendInt(r.BacklogBytes())
 	w.AppendBulkString("conflicts")
 	w.AppendUint(conflicts)
 	w.AppendBulkString("peers")
@@ -377,7 +377,7 @@ func (r *Region) Info(dst []byte) []byte {
 	line("crdt_partitions", strconv.Itoa(shard.NumPartitions))
 	line("crdt_protocol", strconv.Itoa(ProtocolVersion))
 	line("crdt_compression", r.cfg.Compression.String())
-	line("crdt_backlog_bytes", strconv.Itoa(r.cfg.PartitionBytes*shard.NumPartitions))
+	line("crdt_backlog_bytes", strconv.FormatInt(r.BacklogBytes(), 10))
 	if r.budget != nil {
 		line("crdt_backlog_spare_bytes", strconv.FormatInt(r.budget.Spare(), 10))
 	}

@@ -74,26 +74,35 @@ type Backlog struct {
 // full doubles while the budget lasts, so the busy partitions take the
 // memory the idle ones do not use. It is safe for concurrent use: each
 // shard appends under its own lock.
-type Budget struct{ spare atomic.Int64 }
+//
+// Its limit may move (SetLimit: a backlog sized by the data it protects);
+// rings never shrink, so a lower limit only stops their growth.
+type Budget struct{ limit, used atomic.Int64 }
 
 // NewBudget returns a budget of n bytes.
 func NewBudget(n int64) *Budget {
 	b := &Budget{}
-	b.spare.Store(max(n, 0))
+	b.limit.Store(max(n, 0))
 	return b
 }
 
 // Spare is what is left of the budget.
-func (b *Budget) Spare() int64 { return b.spare.Load() }
+func (b *Budget) Spare() int64 { return max(b.limit.Load()-b.used.Load(), 0) }
+
+// Used is what the rings have taken from it.
+func (b *Budget) Used() int64 { return b.used.Load() }
+
+// SetLimit moves the budget's limit to n bytes.
+func (b *Budget) SetLimit(n int64) { b.limit.Store(max(n, 0)) }
 
 // take reserves n bytes, or reports that fewer are left.
 func (b *Budget) take(n int64) bool {
 	for {
-		s := b.spare.Load()
-		if s < n {
+		u := b.used.Load()
+		if u+n > b.limit.Load() {
 			return false
 		}
-		if b.spare.CompareAndSwap(s, s-n) {
+		if b.used.CompareAndSwap(u, u+n) {
 			return true
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -504,5 +505,69 @@ func BenchmarkReadFrom64KContinue(b *testing.B) {
 			b.Fatalf("%v %d", st, len(out))
 		}
 		after = last
+	}
+}
+
+// TestBudgetLimitMoves: a budget's limit may move below and above what the
+// rings took; growth stops below it and resumes above it.
+func TestBudgetLimitMoves(t *testing.T) {
+	b := NewBudget(100)
+	if !b.take(60) || b.take(50) || b.Spare() != 40 || b.Used() != 60 {
+		t.Fatalf("limit 100: spare %d used %d", b.Spare(), b.Used())
+	}
+	b.SetLimit(50)
+	if b.take(1) || b.Spare() != 0 {
+		t.Fatalf("limit 50 under 60 used: spare %d", b.Spare())
+	}
+	b.SetLimit(200)
+	if !b.take(100) || b.Spare() != 40 {
+		t.Fatalf("limit 200: spare %d", b.Spare())
+	}
+}
+
+// TestBacklogSizedByData: without a fixed size, a region's backlog starts
+// with small rings and is a tenth of the heap's live bytes, within its
+// floor and its maximum.
+func TestBacklogSizedByData(t *testing.T) {
+	const max = 64 << 20
+	r, err := NewRegion(Config{Database: "d", Self: Member{ID: 1, Name: "a"},
+		PartitionBytes: max / shard.NumPartitions, BacklogFloor: 4 << 20}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.ringBytes != autoRingBytes {
+		t.Fatalf("rings start at %d bytes", r.ringBytes)
+	}
+	if got := r.BacklogBytes(); got < 4<<20 || got > max {
+		t.Fatalf("backlog %d bytes, outside its floor and maximum", got)
+	}
+	// A test binary's heap is far below 480 MB: a 48 MB floor decides.
+	high, err := NewRegion(Config{Database: "d", Self: Member{ID: 1, Name: "a"},
+		PartitionBytes: max / shard.NumPartitions, BacklogFloor: 48 << 20}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer high.Close()
+	if got := high.BacklogBytes(); got != 48<<20 {
+		t.Fatalf("backlog %d bytes, want the 48 MB floor", got)
+	}
+	ballast := make([][]byte, 0, 100)
+	for range 100 {
+		ballast = append(ballast, make([]byte, 1<<20)) // 100 MB live
+	}
+	runtime.GC()
+	r.sizeBacklog()
+	if got := r.BacklogBytes(); got < 10<<20 || got > max {
+		t.Fatalf("with 100 MB live: backlog %d bytes", got)
+	}
+	runtime.KeepAlive(ballast)
+	fixed, err := NewRegion(Config{Database: "d", Self: Member{ID: 1, Name: "a"}, PartitionBytes: 4096}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fixed.Close()
+	if got := fixed.BacklogBytes(); got != 4096*shard.NumPartitions {
+		t.Fatalf("a fixed backlog is %d bytes", got)
 	}
 }

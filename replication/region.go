@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"runtime/metrics"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -29,10 +31,19 @@ type Config struct {
 	// Secret must be presented by a peer's AA SYNC (and is presented to
 	// peers); "" accepts any.
 	Secret string
-	// PartitionBytes is the backlog ring of each partition.
+	// PartitionBytes is each partition's share of the backlog: the whole
+	// backlog is PartitionBytes * shard.NumPartitions bytes, or at most
+	// that with BacklogFloor.
 	PartitionBytes int
-	Compression    Compression
-	Logger         *slog.Logger
+	// BacklogFloor, when positive, sizes the backlog by the data it
+	// protects instead: a tenth of the heap's live bytes, at least
+	// BacklogFloor bytes and at most the whole backlog above. (A full sync
+	// costs about what the dataset weighs, so the history worth keeping
+	// to avoid one grows with it; a few thousand keys do not need 64 MB of
+	// it.) The rings start small and grow into it as writes fill them.
+	BacklogFloor int64
+	Compression  Compression
+	Logger       *slog.Logger
 	// Now is the wall clock (tests may pin it); nil is time.Now.
 	Now func() time.Time
 	// TLS, when set, puts the links on mutual TLS (aa-tls-port): pulls
@@ -68,14 +79,15 @@ func SeqBase(now time.Time) uint64 {
 // pulls, and the bookkeeping between them (received positions, stability,
 // status).
 type Region struct {
-	cfg      Config
-	log      *slog.Logger
-	now      func() time.Time
-	base     uint64
-	started  time.Time
-	store    *shard.Store
-	backlogs []*Backlog
-	budget   *Budget // what the backlogs' rings may still grow into
+	cfg       Config
+	log       *slog.Logger
+	now       func() time.Time
+	base      uint64
+	started   time.Time
+	store     *shard.Store
+	backlogs  []*Backlog
+	budget    *Budget // what the backlogs' rings may still grow into
+	ringBytes int     // where every ring started
 	// appended counts local deltas per shard, so serving links skip
 	// shards with nothing new without taking them.
 	appended []paddedCounter
@@ -163,9 +175,15 @@ func NewRegion(cfg Config, shards int) (*Region, error) {
 	r.appended = make([]paddedCounter, shards)
 	// Every ring starts at half its share; the other half is a budget the
 	// rings of busy partitions grow into (Budget), so the backlog's total
-	// stays what aa-backlog says.
+	// stays what aa-backlog says. Sized by the data (BacklogFloor), the
+	// rings start small and the budget follows the heap (sizeBacklog).
 	ringBytes := max(cfg.PartitionBytes/2, MinPartitionBytes)
+	if cfg.BacklogFloor > 0 {
+		ringBytes = min(autoRingBytes, max(cfg.PartitionBytes, MinPartitionBytes))
+	}
+	r.ringBytes = ringBytes
 	r.budget = NewBudget(int64(cfg.PartitionBytes-ringBytes) * shard.NumPartitions)
+	r.sizeBacklog()
 	for i := range r.backlogs {
 		i := i
 		r.backlogs[i] = NewGrowing(ringBytes, func(p int) bool { return p%shards == i }, r.budget)
@@ -367,8 +385,34 @@ func (r *Region) housekeeping() {
 			return
 		case <-t.C:
 			r.CollectTombstones()
+			r.sizeBacklog()
 		}
 	}
+}
+
+// autoRingBytes is where each ring of a backlog sized by the data starts.
+const autoRingBytes = 4 << 10
+
+// sizeBacklog moves the budget of a backlog sized by the data to a tenth
+// of the heap's live bytes (see Config.BacklogFloor).
+func (r *Region) sizeBacklog() {
+	if r.cfg.BacklogFloor <= 0 {
+		return
+	}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	var live int64
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		live = int64(min(s[0].Value.Uint64(), math.MaxInt64))
+	}
+	total := min(max(live/10, r.cfg.BacklogFloor), int64(r.cfg.PartitionBytes)*shard.NumPartitions)
+	r.budget.SetLimit(total - int64(r.ringBytes)*shard.NumPartitions)
+}
+
+// BacklogBytes is the backlog's size: its rings and what they may still
+// grow into.
+func (r *Region) BacklogBytes() int64 {
+	return int64(r.ringBytes)*shard.NumPartitions + r.budget.Used() + r.budget.Spare()
 }
 
 // CollectTombstones drops every tombstone that is causally stable, shard by

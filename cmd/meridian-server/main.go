@@ -348,9 +348,10 @@ func activeActive(cfg *config.Store, shards int, log *slog.Logger) (*replication
 	if err != nil {
 		return nil, fmt.Errorf("--aa-compression: %w", err)
 	}
+	total, floor := backlogBytes(cfg.Int("aa-backlog"), cfg.Int("maxmemory"), shards)
 	rc := replication.Config{Database: db, Secret: mustGet(cfg, "aa-secret"), Compression: comp, Logger: log,
 		Self:           replication.Member{ID: core.ReplicaID(self.ID), Name: self.Name},
-		PartitionBytes: backlogBytes(cfg.Int("aa-backlog"), cfg.Int("maxmemory"), shards) / shard.NumPartitions}
+		PartitionBytes: total / shard.NumPartitions, BacklogFloor: floor}
 	for _, p := range peers {
 		rc.Peers = append(rc.Peers, replication.Member{ID: core.ReplicaID(p.ID), Name: p.Name, Addr: p.Addr})
 	}
@@ -364,14 +365,14 @@ func activeActive(cfg *config.Store, shards int, log *slog.Logger) (*replication
 }
 
 // backlogBytes is the whole server's backlog: aa-backlog when set, else 1%
-// of maxmemory clamped to 1 MB..256 MB per shard, or 64 MB without
-// maxmemory.
-func backlogBytes(set, maxmemory int64, shards int) int {
+// of maxmemory clamped to 1 MB..256 MB per shard; without maxmemory, a
+// tenth of the data, at least 1 MB per shard (floor) and at most 64 MB.
+func backlogBytes(set, maxmemory int64, shards int) (total int, floor int64) {
 	if set > 0 {
-		return int(set)
+		return int(set), 0
 	}
 	if maxmemory <= 0 {
-		return 64 << 20
+		return 64 << 20, int64(shards) << 20
 	}
-	return int(min(max(maxmemory/100, int64(shards)<<20), int64(shards)*256<<20))
+	return int(min(max(maxmemory/100, int64(shards)<<20), int64(shards)*256<<20)), 0
 }
