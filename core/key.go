@@ -13,14 +13,12 @@ import (
 //
 // The keyspace (package shard) chains entries through Next and SetNext.
 
-// valueRoom is the room NewEntry leaves after the key, so that the first
-// small value written does not move the buffer.
-const valueRoom = 16
-
-// NewEntry returns an empty entry holding key.
-func NewEntry(key []byte, retain bool) *Entry {
+// NewEntry returns an empty entry holding key, with room for a value of
+// room bytes after it (a SET knows its value's size: the key and the value
+// then take one allocation of the smallest size class that holds both).
+func NewEntry(key []byte, room int, retain bool) *Entry {
 	e := &Entry{Retain: retain}
-	e.SetKey(key)
+	e.newBuf(key, room)
 	return e
 }
 
@@ -31,9 +29,13 @@ func (e *Entry) Key() string { return unsafe.String(e.buf, e.kLen) }
 // SetKey makes key the entry's key (RENAME and the like move an entry's
 // state under another key, and an entry built from an encoded state has
 // none). The packed value, if any, moves along.
-func (e *Entry) SetKey(key []byte) {
+func (e *Entry) SetKey(key []byte) { e.newBuf(key, 0) }
+
+// newBuf moves the key and the packed value to a new buffer holding key,
+// with room for at least room more bytes of value.
+func (e *Entry) newBuf(key []byte, room int) {
 	v := e.val()
-	b := make([]byte, 0, len(key)+max(len(v), valueRoom))
+	b := make([]byte, 0, len(key)+max(len(v), room))
 	b = append(append(b, key...), v...)
 	e.setBuf(b, len(key), len(v))
 }

@@ -139,7 +139,7 @@ func TestEntrySize(t *testing.T) {
 // TestKeyAndValueShareABuffer checks the key stays put while the value
 // after it changes size, and that SetKey carries the value along.
 func TestKeyAndValueShareABuffer(t *testing.T) {
-	e := NewEntry([]byte("key:1"), false)
+	e := NewEntry([]byte("key:1"), 0, false)
 	var d Delta
 	k := e.Key()
 	for i, v := range []string{"", "short", "a value longer than the room left after the key", "x"} {

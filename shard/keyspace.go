@@ -116,6 +116,12 @@ func (x *Exec) ownsExpiry(e *core.Entry) bool {
 // so the write starts from an empty key as in Redis. The returned entry may
 // be a tombstone brought back: its contexts must survive the new write.
 func (x *Exec) LookupWrite(db int, key []byte) *core.Entry {
+	return x.lookupWriteFor(db, key, 0)
+}
+
+// lookupWriteFor is LookupWrite for a write of a string value of room
+// bytes: a new entry keeps the key and the value in one allocation.
+func (x *Exec) lookupWriteFor(db int, key []byte, room int) *core.Entry {
 	d := x.dbs[db]
 	e := d.keys.Get(key)
 	if e != nil {
@@ -133,7 +139,7 @@ func (x *Exec) LookupWrite(db int, key []byte) *core.Entry {
 			e.SetKey(key)
 		}
 	} else {
-		e = core.NewEntry(key, x.retain)
+		e = core.NewEntry(key, room, x.retain)
 	}
 	e.Access = x.lru
 	d.keys.Put(e)
@@ -293,7 +299,11 @@ func (x *Exec) Apply(d *core.Delta) {
 	dbp := x.dbs[db]
 	e := dbp.keys.Get(d.Key)
 	if e == nil {
-		e = x.LookupWrite(db, d.Key)
+		room := 0
+		if d.Op == core.OpStrSet {
+			room = len(d.Value)
+		}
+		e = x.lookupWriteFor(db, d.Key, room)
 	}
 	kind := e.Kind
 	rep, _ := e.KindStamp()

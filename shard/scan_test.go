@@ -158,7 +158,7 @@ func TestScan_DatabasesAreSeparate(t *testing.T) {
 // keyspace table, to make hash ties that real keys almost never produce.
 func fxInject(x *Exec, db int, hash uint64, key string) {
 	var d core.Delta
-	e := core.NewEntry([]byte(key), false)
+	e := core.NewEntry([]byte(key), 0, false)
 	e.SetString(&d, core.Dot{Replica: 1, Seq: 1}, 1, []byte("v"), false, 0)
 	t := &x.dbs[db].keys
 	if t.forced == nil {

@@ -60,7 +60,7 @@ func (x *Exec) Set(db int, key, value []byte, o SetOptions, oldBuf []byte) SetRe
 		return r
 	}
 	if e == nil {
-		e = x.LookupWrite(db, key)
+		e = x.lookupWriteFor(db, key, len(value))
 	} else {
 		e.Access = x.lru // the live entry Peek found: no second lookup
 	}

@@ -103,7 +103,7 @@ func TestTable_Model(t *testing.T) {
 				if m.model[k] != nil {
 					return // Put takes absent keys only
 				}
-				e := core.NewEntry([]byte(k), false)
+				e := core.NewEntry([]byte(k), 0, false)
 				m.t.Put(e)
 				m.model[k] = e
 			},
@@ -126,7 +126,7 @@ func TestTable_Model(t *testing.T) {
 				for n := rapid.IntRange(1, 700).Draw(rt, "n"); n > 0; n-- {
 					m.fresh++
 					k := "b" + strconv.Itoa(m.fresh)
-					e := core.NewEntry([]byte(k), false)
+					e := core.NewEntry([]byte(k), 0, false)
 					m.t.Put(e)
 					m.model[k] = e
 				}
@@ -229,7 +229,7 @@ func fxTable(n int) *table {
 }
 
 // fxEntry is an empty entry holding key.
-func fxEntry(key string) *core.Entry { return core.NewEntry([]byte(key), false) }
+func fxEntry(key string) *core.Entry { return core.NewEntry([]byte(key), 0, false) }
 
 // finishRehash runs lookups until no rehash is under way.
 func finishRehash(t *table) {
