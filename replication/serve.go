@@ -314,6 +314,7 @@ func (o *outbound) pump() bool {
 		sh := r.store.Shard(i)
 		sh.Lock(now)
 		bl := r.backlogs[i]
+		more := false // a partition holds more than one read took
 		for p := i; p < shard.NumPartitions; p += shards {
 			if o.full[p] {
 				continue
@@ -334,6 +335,7 @@ func (o *outbound) pump() bool {
 				}
 				recs[start-1] = byte(n)
 				o.cursor[p] = last
+				more = more || last < bl.LastSeq(p)
 				continue
 			case st == Gone, st == NothingNew && o.cursor[p] > last:
 				// Gone: the backlog lost what the peer needs. Ahead of
@@ -343,6 +345,11 @@ func (o *outbound) pump() bool {
 			recs = recs[:at]
 		}
 		sh.Unlock()
+		if more {
+			// A read stops at maxRun: come back for the rest next tick,
+			// whether or not anything is written meanwhile.
+			o.seen[i] = ^uint64(0)
+		}
 		if len(recs) >= maxBatch {
 			o.seen[i] = ^uint64(0) // more may be left: look again next tick
 			if !o.sendDeltas(recs) {
