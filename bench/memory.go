@@ -532,7 +532,7 @@ func (r *MemoryReport) Markdown() string {
 	}
 	b.WriteString("\nThe baseline is the process right after it started (for a region: with its links up and its replication backlog allocated). ")
 	b.WriteString("Meridian's used_memory is the Go heap's objects, live and not yet collected; after MEMORY PURGE (a forced collection) it is the live heap. ")
-	b.WriteString("A region also keeps its replication backlog (64 MB by default) and the CRDT metadata of every key and element. ")
+	b.WriteString("A region also keeps its replication backlog (by default a tenth of the live heap, 1 MB per shard to 64 MB) and the CRDT metadata of every key and element. ")
 	b.WriteString("Meridian creates the string keys with DEBUG POPULATE like redis-server, but in Meridian they are ordinary writes that replicate to the other regions.\n")
 	var notes []string
 	notes = append(notes, r.Notes...)
