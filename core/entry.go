@@ -209,7 +209,7 @@ func (e *Register) pending(w *Elem[BaseValue]) (p pendingSum) {
 func (e *Entry) Live() bool {
 	switch {
 	case e.body == nil:
-		return e.packed()
+		return e.Packed()
 	case e.Kind == KindNone:
 		return false
 	case e.Kind.HasFields():
@@ -627,7 +627,7 @@ func (e *Entry) Apply(d *Delta) bool {
 		if e.applyPacked(d) {
 			return true
 		}
-		was := e.packed()
+		was := e.Packed()
 		e.open()
 		ok := e.apply(d)
 		if was {
@@ -951,7 +951,7 @@ func (e *Entry) mergeSlot(k Kind, rep ReplicaID, ts Timestamp, o *Entry) {
 // data and stamp into that type's, then settle. o is not changed.
 func (e *Entry) Merge(o *Entry) {
 	e.open()
-	o = o.view()
+	o = o.General()
 	e.Exp.Merge(&o.Exp)
 	e.Register.merge(&o.Register)
 	if o.Kind != KindNone {

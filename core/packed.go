@@ -23,8 +23,9 @@ const (
 	packedExp                   // the packed write also wrote the expiry
 )
 
-// packed reports whether e is held packed.
-func (e *Entry) packed() bool { return e.pFlags&packedOn != 0 }
+// Packed reports whether e is held packed (MEMORY USAGE, DEBUG OBJECT,
+// tests).
+func (e *Entry) Packed() bool { return e.pFlags&packedOn != 0 }
 
 // open gives e a body holding the state it has: the packed one, or none
 // for a new entry. The packed value's storage moves to the body.
@@ -33,7 +34,7 @@ func (e *Entry) open() {
 		return
 	}
 	b := &body{}
-	if e.packed() {
+	if e.Packed() {
 		dot := Dot{Replica: e.pRep, Seq: e.pSeq}
 		b.KindRep, b.KindTS = e.pRep, e.pKindTS
 		b.Base.Ctx = VV{dot}
@@ -48,11 +49,12 @@ func (e *Entry) open() {
 	e.body = b
 }
 
-// view returns e itself when it has a body, else a temporary copy opened
-// (sharing the packed value's bytes): for code that reads the general form
-// and changes nothing, on paths rare enough to allocate (full sync,
-// digests, tombstone checks).
-func (e *Entry) view() *Entry {
+// General returns e's state in the general form without changing e: e
+// itself when it has a body, else a temporary copy opened (sharing the
+// packed value's bytes). For code that reads the CRDT bookkeeping and
+// changes nothing, on paths rare enough to allocate (full sync, digests,
+// tombstone checks, tests).
+func (e *Entry) General() *Entry {
 	if e.body != nil {
 		return e
 	}
@@ -105,7 +107,7 @@ func onlyOf(v VV, dot Dot) bool {
 // write from the packed state (as describeSet and stamp would from the
 // body) and applies it.
 func (e *Entry) setPacked(d *Delta, dot Dot, ts Timestamp, value []byte, keepTTL bool, deadline int64) {
-	packed := e.packed()
+	packed := e.Packed()
 	d.reset(OpStrSet, dot, ts)
 	d.Kind = KindString
 	if packed {
@@ -137,7 +139,7 @@ func (e *Entry) applyPacked(d *Delta) bool {
 		!e.fitsPacked(len(d.Value)) {
 		return false
 	}
-	packed := e.packed()
+	packed := e.Packed()
 	if !packed && e.Kind != KindNone {
 		return false
 	}
@@ -178,7 +180,7 @@ func (e *Entry) applyPacked(d *Delta) bool {
 // Value returns the key's visible string (see Register.Value).
 func (e *Entry) Value(scratch []byte) (v []byte, ok bool) {
 	if e.body == nil {
-		return e.val(), e.packed()
+		return e.val(), e.Packed()
 	}
 	return e.Register.Value(scratch)
 }
@@ -186,7 +188,7 @@ func (e *Entry) Value(scratch []byte) (v []byte, ok bool) {
 // IntValue is the value as a 64-bit integer (see Register.IntValue).
 func (e *Entry) IntValue() (int64, error) {
 	if e.body == nil {
-		if !e.packed() {
+		if !e.Packed() {
 			return 0, nil
 		}
 		if n, ok := ParseInt(e.val()); ok {
@@ -200,7 +202,7 @@ func (e *Entry) IntValue() (int64, error) {
 // FloatValue is the value as a float (see Register.FloatValue).
 func (e *Entry) FloatValue() (DD, error) {
 	if e.body == nil {
-		if !e.packed() {
+		if !e.Packed() {
 			return DD{}, nil
 		}
 		if n, ok := ParseInt(e.val()); ok {
@@ -241,12 +243,3 @@ func (e *Entry) ExpiryOwner() (ReplicaID, bool) {
 	}
 	return 0, false
 }
-
-// Packed reports whether the entry is held in the packed form (MEMORY
-// USAGE, DEBUG OBJECT, tests).
-func (e *Entry) Packed() bool { return e.packed() }
-
-// General returns e's state in the general form without changing e: e
-// itself when it has a body, else an opened copy. For code that inspects
-// the CRDT bookkeeping (tests, DEBUG).
-func (e *Entry) General() *Entry { return e.view() }

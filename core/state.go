@@ -103,7 +103,7 @@ func AppendEntryState(dst []byte, e *Entry) []byte {
 	if e == nil {
 		e = &Entry{}
 	}
-	w.entry(e.view(), false)
+	w.entry(e.General(), false)
 	return w.b
 }
 

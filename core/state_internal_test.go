@@ -36,7 +36,7 @@ func StateDigestConverged(e *Entry) string {
 	if e == nil {
 		return "<nil>"
 	}
-	e = e.view()
+	e = e.General()
 	fmt.Fprintf(&b, "kind=%d retain=%v live=%v deadline=%d stamp=%d@%d\n", e.Kind, e.Retain, e.Live(), e.Deadline(), e.KindRep, e.KindTS)
 	digestParts(&b, e, false)
 	// The other types' data, each joined into a scratch container of its
@@ -111,7 +111,7 @@ func stateDigest(e *Entry, strict bool) string {
 }
 
 func digestEntry(b *strings.Builder, e *Entry, strict, stamp bool) {
-	e = e.view()
+	e = e.General()
 	fmt.Fprintf(b, "kind=%d retain=%v live=%v deadline=%d", e.Kind, e.Retain, e.Live(), e.Deadline())
 	if stamp {
 		fmt.Fprintf(b, " stamp=%d@%d", e.KindRep, e.KindTS)

@@ -39,7 +39,7 @@ func (e *Entry) Stable(stable VV) bool { return e.Unstable(stable) == "" }
 // stable.
 func (e *Entry) Unstable(stable VV) string {
 	if e.body == nil {
-		return e.view().Unstable(stable)
+		return e.General().Unstable(stable)
 	}
 	if why := e.unstable(stable); why != "" {
 		return why

@@ -134,10 +134,7 @@ func (x *Exec) lookupWriteFor(db int, key []byte, room int) *core.Entry {
 	}
 	e = d.tombs[string(key)]
 	if e != nil {
-		delete(d.tombs, string(key))
-		if e.Key() != string(key) {
-			e.SetKey(key)
-		}
+		delete(d.tombs, string(key)) // filed under its own key (settle)
 	} else {
 		e = core.NewEntry(key, room, x.retain)
 	}
